@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* proc — the process table: one struct proc per configured process, the pid → proc index (O(1)
+ * dispatch of exits), and the per-process timer. Applies the actions fsm.c returns; it is the only
+ * place that changes a proc's state (proc_set_state), which records the change time, logs in
+ * supervisord's words and notifies watchers. */
+#ifndef CORRAL_PROC_H
+#define CORRAL_PROC_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "fault.h"
+#include "fsm.h"
+
+struct cfg_proc;
+struct outlog;
+struct proc_group;
+struct proc;
+
+/* Somebody waiting for state changes of one process (startProcess wait=true, tests, events).
+ * Embedded in its owner; the callback may unlink itself (and only itself). */
+struct proc_watch {
+        struct proc_watch *next, *prev;
+        void (*on_change)(struct proc_watch *w, struct proc *p, enum proc_state from, enum proc_state to);
+};
+
+struct proc {
+        const struct cfg_proc *cfg;     /* settings in force (owned by a cfg that outlives us) */
+        struct proc_group *group;
+        enum proc_state state;          /* change only through proc_set_state */
+        pid_t pid;                      /* 0 when not running */
+        double start_time;              /* wall clock of the last spawn, 0 = never */
+        double stop_time;               /* wall clock of the last stop/exit, 0 = never */
+        double start_mono;              /* monotonic time of the last spawn */
+        int exitstatus;                 /* as getProcessInfo reports it */
+        char *spawnerr;                 /* NULL or the last spawn error text */
+        int backoff;                    /* failed starts since the last RUNNING */
+        bool killing;                   /* SIGKILL sent while STOPPING */
+        bool stop_requested;            /* an explicit stop is in progress */
+        struct outlog *log;
+        ev_timer timer;                 /* one deadline; meaning depends on state */
+        struct proc_watch *watchers;
+        struct proc *pid_next;          /* pid hash chain */
+};
+
+/* The runtime context proc needs (set once by sup). */
+struct proc_env {
+        struct ev_loop *loop;
+        const char *server_url;         /* SUPERVISOR_SERVER_URL default */
+        const char *childlogdir;
+        const char *identifier;
+        bool strip_ansi;
+};
+void proc_setup(const struct proc_env *env);
+
+/* Automatic (re)starts (autorestart, backoff retries) are suppressed while false: sup turns it off
+ * while shutting down or reloading. */
+void proc_set_autorestart(bool allowed);
+
+struct proc *proc_new(const struct cfg_proc *cfg, struct proc_group *group);
+struct proc *proc_free(struct proc *p);         /* must not be running; accepts NULL */
+
+/* Commands. Return FAULT_OK or the fault supervisord gives (ALREADY_STARTED, NO_FILE,
+ * NOT_EXECUTABLE, SPAWN_ERROR, NOT_RUNNING, FAILED). They never block: completion is observed via
+ * watchers. */
+enum fault proc_start(struct proc *p);
+enum fault proc_stop(struct proc *p);
+enum fault proc_signal(struct proc *p, int sig);
+
+/* Reaping: the one catch-all ev_child lives in proc.c (proc_setup starts it). An unknown pid is an
+ * orphan we adopted as subreaper and is only logged at debug level. */
+struct proc *proc_by_pid(pid_t pid);
+
+void proc_watch_add(struct proc *p, struct proc_watch *w);
+void proc_watch_remove(struct proc_watch *w);  /* safe when not linked */
+
+/* "group:name", or "name" when the group has the process's name. malloc'd. */
+char *proc_namespec(const struct proc *p);
+/* getProcessInfo's description (compat E.7) at wall time now. malloc'd. */
+char *proc_description(const struct proc *p, double now);
+
+#endif

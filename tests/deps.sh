@@ -1,0 +1,33 @@
+#!/bin/sh
+# Install what corral needs on Debian 12, or print the exact command when not root.
+#   tests/deps.sh build   — to build and run corrald
+#   tests/deps.sh check   — plus what `make check` needs (supervisorctl, pytest, clang for the fuzzer)
+#   tests/deps.sh bench   — plus the peers the benchmark compares against
+set -eu
+BUILD="build-essential pkg-config libev-dev libinih-dev libmicrohttpd-dev libexpat1-dev libsystemd-dev"
+CHECK="check libsubunit-dev python3 python3-pytest python3-pytest-xdist supervisor clang systemd procps util-linux"
+BENCH="supervisor s6 runit python3"
+want=$BUILD
+case "${1:-build}" in
+  check) want="$BUILD $CHECK" ;;
+  bench) want="$BUILD $CHECK $BENCH" ;;
+esac
+missing=""
+for p in $want; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "corral: missing packages:$missing" >&2
+  echo "run:  sudo sh -c 'printf \"#!/bin/sh\\nexit 101\\n\" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && apt-get update && apt-get install -y$missing'" >&2
+  exit 1
+fi
+# Debian's supervisor/runit packages would start system daemons: deny service starts first.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+fi
+echo "corral: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq $missing >/dev/null

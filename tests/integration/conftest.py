@@ -1,0 +1,225 @@
+# SPDX-License-Identifier: MIT
+"""Shared black-box harness: start the real corrald on a temp config, poll with deadlines, and
+check at teardown that nothing was left behind (zombies, survivors, leaked fds).
+
+Usage in a test:
+    def test_x(corral):
+        d = corral.start('''
+            [program:a]
+            command=/bin/sleep 1000
+        ''')                      # [supervisord] and a unix server section are added if absent
+        d.wait_state('a', 'RUNNING')
+        pid = d.pid_of('a')
+"""
+import os
+import signal
+import subprocess
+import textwrap
+import time
+
+import pytest
+
+BUILD = os.environ.get("CORRAL_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+BUILD = os.path.abspath(BUILD)
+CORRALD = os.path.join(BUILD, "corrald")
+CORRALCTL = os.path.join(BUILD, "corralctl")
+SUPERVISORCTL = "/usr/bin/supervisorctl"
+
+
+def wait_until(pred, timeout=10.0, interval=0.01, what="condition"):
+    """Poll pred() until it returns a truthy value; fail after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def proc_status(pid):
+    """Fields of /proc/<pid>/status as a dict, or None if the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+
+
+def children_of(ppid):
+    """Pids whose parent is ppid (from /proc)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            st = proc_status(int(d))
+            if st and st.get("PPid") == str(ppid):
+                out.append(int(d))
+    return out
+
+
+def is_zombie(pid):
+    st = proc_status(pid)
+    return st is not None and st.get("State", "").startswith("Z")
+
+
+def alive(pid):
+    st = proc_status(pid)
+    return st is not None and not st.get("State", "").startswith("Z")
+
+
+def fd_count(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+class Corrald:
+    def __init__(self, tmp_path, config_text, extra_args=(), env=None):
+        self.dir = str(tmp_path)
+        self.sock = os.path.join(self.dir, "corral.sock")
+        self.conf = os.path.join(self.dir, "corral.conf")
+        self.logfile = os.path.join(self.dir, "corrald.log")
+        text = textwrap.dedent(config_text)
+        if "[supervisord]" not in text:
+            text = (f"[supervisord]\nlogfile={self.logfile}\npidfile={self.dir}/corrald.pid\n"
+                    f"childlogdir={self.dir}\nloglevel=debug\n\n") + text
+        if "[unix_http_server]" not in text and "[inet_http_server]" not in text:
+            text += (f"\n[unix_http_server]\nfile={self.sock}\n\n[supervisorctl]\n"
+                     f"serverurl=unix://{self.sock}\n\n[rpcinterface:supervisor]\n"
+                     "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n")
+        with open(self.conf, "w") as f:
+            f.write(text)
+        self.stderr_path = os.path.join(self.dir, "corrald.stderr")
+        self._stderr = open(self.stderr_path, "wb")
+        e = dict(os.environ)
+        if env:
+            e.update(env)
+        self.proc = subprocess.Popen([CORRALD, "-n", "-c", self.conf, *extra_args],
+                                     stdin=subprocess.DEVNULL, stdout=self._stderr,
+                                     stderr=subprocess.STDOUT, cwd=self.dir, env=e)
+        self.pid = self.proc.pid
+
+    # --- observation -----------------------------------------------------------------------
+    def log(self):
+        """What corrald printed (foreground mode echoes the main log to stderr)."""
+        self._stderr.flush()
+        with open(self.stderr_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def wait_log(self, needle, timeout=10.0):
+        return wait_until(lambda: needle in self.log(), timeout, what=f"log line {needle!r}")
+
+    def ctl(self, *args, check=False, timeout=30):
+        """Run the real supervisorctl against this corrald; returns CompletedProcess (text)."""
+        r = subprocess.run([SUPERVISORCTL, "-c", self.conf, *args], capture_output=True, text=True,
+                           timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError(f"supervisorctl {args} -> {r.returncode}: {r.stdout}{r.stderr}")
+        return r
+
+    def corralctl(self, *args, check=False, timeout=30):
+        r = subprocess.run([CORRALCTL, "-c", self.conf, *args], capture_output=True, text=True,
+                           timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError(f"corralctl {args} -> {r.returncode}: {r.stdout}{r.stderr}")
+        return r
+
+    def status(self):
+        """{namespec: (state, description)} via supervisorctl status."""
+        r = self.ctl("status")
+        out = {}
+        for line in r.stdout.splitlines():
+            parts = line.split(None, 2)
+            if len(parts) >= 2:
+                out[parts[0]] = (parts[1], parts[2] if len(parts) > 2 else "")
+        return out
+
+    def state_of(self, name):
+        return self.status().get(name, (None, None))[0]
+
+    def wait_state(self, name, state, timeout=15.0):
+        return wait_until(lambda: self.state_of(name) == state, timeout, interval=0.05,
+                          what=f"{name} -> {state} (log:\n{self.log()[-2000:]})")
+
+    def pid_of(self, name):
+        r = self.ctl("pid", name)
+        try:
+            return int(r.stdout.strip())
+        except ValueError:
+            return 0
+
+    def wait_socket(self, timeout=10.0):
+        return wait_until(lambda: os.path.exists(self.sock), timeout, what="control socket")
+
+    # --- teardown ----------------------------------------------------------------------------
+    def stop(self, sig=signal.SIGTERM, timeout=30.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("corrald did not exit after SIGTERM")
+        self._stderr.close()
+        return self.proc.returncode
+
+    def descendants(self):
+        """Every live process whose ancestry leads to corrald (walks /proc)."""
+        parent = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                st = proc_status(int(d))
+                if st:
+                    parent[int(d)] = int(st.get("PPid", "0"))
+        out = []
+        for pid in parent:
+            p, seen = pid, 0
+            while p in parent and p > 1 and seen < 64:
+                p = parent[p]
+                seen += 1
+                if p == self.pid:
+                    out.append(pid)
+                    break
+        return out
+
+    def assert_clean_children(self):
+        """Invariants while running: no zombie child, children have only fds 0-2, empty SigBlk/SigIgn."""
+        for pid in children_of(self.pid):
+            st = proc_status(pid)
+            if st is None:
+                continue
+            assert not st["State"].startswith("Z"), f"zombie child {pid} of corrald"
+            try:
+                fds = sorted(int(x) for x in os.listdir(f"/proc/{pid}/fd"))
+            except (FileNotFoundError, PermissionError):
+                continue
+            assert all(fd <= 2 for fd in fds), f"child {pid} has leaked fds {fds}"
+            assert int(st["SigBlk"], 16) == 0, f"child {pid} has blocked signals {st['SigBlk']}"
+            assert int(st["SigIgn"], 16) == 0, f"child {pid} has ignored signals {st['SigIgn']}"
+
+
+@pytest.fixture
+def corral(tmp_path):
+    """Factory: corral.start(config_text, *args) → Corrald. Everything started is stopped, and the
+    test fails if a worker outlives corrald or a zombie remains."""
+    started = []
+
+    class Factory:
+        def start(self, config_text, *extra_args, wait=True, env=None):
+            d = Corrald(tmp_path, config_text, extra_args, env=env)
+            started.append(d)
+            if wait:
+                try:
+                    d.wait_socket()
+                except AssertionError:
+                    raise AssertionError(f"corrald did not come up:\n{d.log()}")
+            return d
+
+    yield Factory()
+    for d in started:
+        survivors = d.descendants() if d.proc.poll() is None else []
+        d.stop()
+        for pid in survivors:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+                pytest.fail(f"worker {pid} outlived corrald")
