@@ -80,7 +80,7 @@ log_open(const struct log_options *opt)
         file_path = xstrdup(opt->path);
         file_maxbytes = opt->maxbytes;
         file_backups = opt->backups;
-        file = logfile_open(file_path, file_maxbytes, file_backups, 0644);
+        file = logfile_open(file_path, file_maxbytes, file_backups, 0666);
         return file ? 0 : -errno;
 }
 
@@ -106,7 +106,7 @@ log_reopen(void)
                 return logfile_reopen(file);
         if (!file_path)
                 return 0;
-        file = logfile_open(file_path, file_maxbytes, file_backups, 0644);
+        file = logfile_open(file_path, file_maxbytes, file_backups, 0666);
         return file ? 0 : -errno;
 }
 
@@ -202,7 +202,7 @@ log_msg(enum log_level l, const char *fmt, ...)
                 if (!file && file_path && time_monotonic() >= file_retry) {
                         /* The main log could not be opened: try again once a second. */
                         file_retry = time_monotonic() + 1.0;
-                        file = logfile_open(file_path, file_maxbytes, file_backups, 0644);
+                        file = logfile_open(file_path, file_maxbytes, file_backups, 0666);
                 }
                 if (file)
                         (void)logfile_write(file, line, n);
