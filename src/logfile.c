@@ -109,8 +109,8 @@ drop(struct logfile *lf, size_t n)
         lf->incident_dropped += n;
 }
 
-struct logfile *
-logfile_open(const char *path, off_t maxbytes, int backups, mode_t mode)
+static struct logfile *
+alloc(const char *path, off_t maxbytes, int backups, mode_t mode)
 {
         struct logfile *lf = xcalloc(1, sizeof *lf);
         lf->path = xstrdup(path);
@@ -119,6 +119,14 @@ logfile_open(const char *path, off_t maxbytes, int backups, mode_t mode)
         lf->backups = backups > 0 ? backups : 0;
         lf->mode = mode;
         lf->head.next = lf->head.prev = &lf->head;
+        lf->next_link_check = time_monotonic() + LINK_CHECK_INTERVAL;
+        return lf;
+}
+
+struct logfile *
+logfile_open(const char *path, off_t maxbytes, int backups, mode_t mode)
+{
+        struct logfile *lf = alloc(path, maxbytes, backups, mode);
         int r = open_file(lf);
         if (r < 0) {
                 free(lf->path);
@@ -126,7 +134,16 @@ logfile_open(const char *path, off_t maxbytes, int backups, mode_t mode)
                 errno = -r;
                 return NULL;
         }
-        lf->next_link_check = time_monotonic() + LINK_CHECK_INTERVAL;
+        return lf;
+}
+
+struct logfile *
+logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode)
+{
+        struct logfile *lf = alloc(path, maxbytes, backups, mode);
+        int r = open_file(lf);
+        if (r < 0)
+                fail(lf, -r, "cannot open");
         return lf;
 }
 

@@ -314,12 +314,10 @@ outlog_free(struct outlog *o)
 static void
 chan_open_log(struct outchan *c)
 {
-        if (!c->path || c->lf)
-                return;
-        c->lf = logfile_open(c->path, c->cfg->maxbytes, c->cfg->backups, c->mode);
-        if (!c->lf)
-                log_warn("cannot open %s log '%s' of '%s': %s, retrying at the next spawn",
-                         chan_name(c->ch), c->path, c->o->cfg->name, strerror(errno));
+        /* Never NULL: a file that cannot be opened yet (missing directory, read-only, full disk)
+         * is retried as output comes, with its dropped bytes counted and reported once. */
+        if (c->path && !c->lf)
+                c->lf = logfile_new(c->path, c->cfg->maxbytes, c->cfg->backups, c->mode);
 }
 
 /* pipe2 with both ends O_CLOEXEC and only ours (index ours) non-blocking. 0 or -errno. */

@@ -453,6 +453,29 @@ START_TEST(deleted_dir_recovers)
 }
 END_TEST
 
+START_TEST(new_retries_open)
+{
+        char *dir = tpath("notyet"), *p = tpath("notyet/n.log");
+        struct logfile *lf = logfile_new(p, 0, 0, 0644);
+        ck_assert_ptr_nonnull(lf);
+        ck_assert_int_eq(logfile_fd(lf), -1);
+        ck_assert_str_eq(logfile_path(lf), p);
+        logfile_write(lf, "lost", 4);
+        ck_assert_uint_eq(logfile_dropped(lf), 4);
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        double deadline = time_monotonic() + 5;
+        while (logfile_fd(lf) < 0 && time_monotonic() < deadline) {
+                logfile_write(lf, "", 0);
+                usleep(20000);
+        }
+        logfile_write(lf, "kept", 4);
+        assert_file(p, "kept");
+        logfile_close(lf);
+        free(p);
+        free(dir);
+}
+END_TEST
+
 /* --- outlog through a libev loop ------------------------------------------------------------ */
 
 static struct cfg_proc *
@@ -833,6 +856,7 @@ logfile_suite(void)
         tcase_set_timeout(tc, 20);
         tcase_add_test(tc, write_failure_counted_reported_once_and_resumes);
         tcase_add_test(tc, deleted_dir_recovers);
+        tcase_add_test(tc, new_retries_open);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("outlog");
