@@ -570,8 +570,10 @@ m_shutdown(struct rpc_pending *pend, const struct xr_value *params, struct res *
         if (!mood_ok(r))
                 return;
         /* Reply first: the shutdown starts on the next loop iteration. */
-        ev_timer_init(&shutdown_timer, rpc_on_shutdown_timer, 0., 0.);
-        ev_timer_start(ev_default_loop(0), &shutdown_timer);
+        if (!ev_is_active(&shutdown_timer)) {
+                ev_timer_init(&shutdown_timer, rpc_on_shutdown_timer, 0., 0.);
+                ev_timer_start(ev_default_loop(0), &shutdown_timer);
+        }
         res_value(r, xr_bool(true));
 }
 
