@@ -130,6 +130,9 @@ def test_user_drops_privileges(corral):
             childlogdir={tmp}
             user=nobody
 
+            [unix_http_server]
+            file={tmp}/corral.sock
+
             [program:w]
             command=/bin/sleep 1000
             startsecs=0
@@ -197,3 +200,29 @@ def test_pid1_in_a_pid_namespace_reaps_everything(tmp_path):
             u.kill()
             u.wait()
         out.close()
+
+
+def test_sd_notify_ready_reloading_stopping(corral, tmp_path):
+    import socket
+    path = str(tmp_path / "notify.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(path)
+    s.settimeout(10)
+    try:
+        d = corral.start("""
+            [program:w]
+            command=/bin/sleep 1000
+            startsecs=0
+            stopwaitsecs=1
+        """, env={"NOTIFY_SOCKET": path})
+        assert b"READY=1" in s.recv(4096)
+        with open(f"/proc/{d.wait_spawned('w')[0]}/environ", "rb") as f:
+            assert b"NOTIFY_SOCKET=" not in f.read(), "worker inherited NOTIFY_SOCKET"
+        d.reload()
+        assert b"RELOADING=1" in s.recv(4096)
+        assert b"READY=1" in s.recv(4096)
+        d.wait_spawned("w", 2)
+        assert d.stop() == 0
+        assert b"STOPPING=1" in s.recv(4096)
+    finally:
+        s.close()
