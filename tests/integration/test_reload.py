@@ -124,3 +124,16 @@ def test_reread_update_add_remove(corral):
     d.wait_state("c", "RUNNING")
     r = d.ctl("add", "nosuch")
     assert r.returncode != 0
+
+
+def test_sighup_clears_old_auto_logs(corral):
+    import glob
+    d = corral.start(BASE)
+    d.wait_spawned("a")
+    pattern = os.path.join(d.dir, "a-stdout---supervisor-*.log")
+    first = wait_until(lambda: glob.glob(pattern), what="AUTO log of a")
+    assert len(first) == 1
+    d.reload()
+    d.wait_spawned("a", 2)
+    now = wait_until(lambda: glob.glob(pattern), what="AUTO log of the new a")
+    assert len(now) == 1 and now != first, (first, now)
