@@ -580,10 +580,6 @@ get_log(struct cfg_ctx *c, const struct cfg_section *s, struct scope *sc, const 
         l->maxbytes = get_bytes(c, s, key, sc, DEFAULT_MAXBYTES);
         snprintf(key, sizeof key, "%s_logfile_backups", ch);
         l->backups = (int)get_int(c, s, key, sc, 10);
-        snprintf(key, sizeof key, "%s_capture_maxbytes", ch);
-        l->capture_maxbytes = get_bytes(c, s, key, sc, 0);
-        snprintf(key, sizeof key, "%s_events_enabled", ch);
-        l->events_enabled = get_bool(c, s, key, sc, false);
         snprintf(key, sizeof key, "%s_syslog", ch);
         l->syslog = get_bool(c, s, key, sc, false) || syslog_magic;
 }
@@ -693,15 +689,92 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         if (c->errs->n > nerr0)
                 return;
 
+        /* Keys supervisord reads once per section, before process_num and numprocs exist. */
+        struct cfg_proc t = { 0 };
+        const struct cfg_kv *kv;
+        t.priority = (int)get_int(c, s, "priority", &sc, 999);
+        t.autostart = get_bool(c, s, "autostart", &sc, true);
+        t.autorestart = CFG_AUTORESTART_UNEXPECTED;
+        char *v = get_raw(c, s, "autorestart", &sc, &kv);
+        if (v) {
+                bool b;
+                if (cfg_parse_bool(v, &b) == 0)
+                        t.autorestart = b ? CFG_AUTORESTART_ALWAYS : CFG_AUTORESTART_NEVER;
+                else if (!strcasecmp(v, "unexpected"))
+                        t.autorestart = CFG_AUTORESTART_UNEXPECTED;
+                else
+                        err_kv(c, s, kv, "'%s' is not true, false or unexpected", v);
+                free(v);
+        }
+        t.startsecs = (int)get_int(c, s, "startsecs", &sc, 1);
+        t.startretries = (int)get_int(c, s, "startretries", &sc, 3);
+        t.stopsignal = SIGTERM;
+        v = get_raw(c, s, "stopsignal", &sc, &kv);
+        if (v) {
+                if (cfg_parse_signal(v, &t.stopsignal) < 0) {
+                        err_kv(c, s, kv, "'%s' is not a signal name or number", v);
+                        t.stopsignal = SIGTERM;
+                }
+                free(v);
+        }
+        t.stopwaitsecs = (int)get_int(c, s, "stopwaitsecs", &sc, 10);
+        t.stopasgroup = stopasgroup;
+        t.killasgroup = killasgroup;
+        t.exitcodes[0] = 1;
+        v = get_raw(c, s, "exitcodes", &sc, &kv);
+        if (v) {
+                if (cfg_parse_exitcodes(v, t.exitcodes) < 0)
+                        err_kv(c, s, kv, "'%s' is not a list of exit codes (0-255)", v);
+                free(v);
+        }
+        t.redirect_stderr = get_bool(c, s, "redirect_stderr", &sc, false);
+        t.out.capture_maxbytes = get_bytes(c, s, "stdout_capture_maxbytes", &sc, 0);
+        t.out.events_enabled = get_bool(c, s, "stdout_events_enabled", &sc, false);
+        t.err.capture_maxbytes = get_bytes(c, s, "stderr_capture_maxbytes", &sc, 0);
+        t.err.events_enabled = get_bool(c, s, "stderr_events_enabled", &sc, false);
+        v = get_str(c, s, "serverurl", &sc, NULL);
+        if (v) {
+                char *u = v + strspn(v, " \t");
+                if (!strncasecmp(u, "auto", 4) && !u[4 + strspn(u + 4, " \t")]) {
+                        free(v);
+                        v = NULL;
+                }
+        }
+        t.serverurl = v;
+        t.user = get_str(c, s, "user", &sc, NULL);
+        if (t.user && c->opt->resolve_users) {
+                if (resolve_user(t.user, &t.uid, &t.gid, &t.groups, &t.ngroups, &msg) < 0) {
+                        err_kv(c, s, cfg_section_get(s, "user"), "%s", msg);
+                        free(msg);
+                } else {
+                        t.has_uid = true;
+                }
+        }
+        t.umask = get_octal(c, s, "umask", &sc, -1);
+        t.pdeathsig = get_bool(c, s, "pdeathsig", &sc, true);
+        if (c->errs->n > nerr0) {
+                free(t.serverurl);
+                free(t.user);
+                free(t.groups);
+                return;
+        }
+
+        /* Per process: everything else, with process_num, numprocs and the program's environment. */
         scope_add(&sc, "process_num", NULL, 0);
         scope_add(&sc, "numprocs", NULL, numprocs);
         size_t ipn = sc.vars.n - 2;
         size_t npv0 = pv->n;
         for (long i = 0; i < numprocs; i++) {
                 struct cfg_proc *p = xcalloc(1, sizeof *p);
+                *p = t;
+                p->serverurl = t.serverurl ? xstrdup(t.serverurl) : NULL;
+                p->user = t.user ? xstrdup(t.user) : NULL;
+                if (t.groups) {
+                        p->groups = xmalloc((size_t)t.ngroups * sizeof *p->groups);
+                        memcpy(p->groups, t.groups, (size_t)t.ngroups * sizeof *p->groups);
+                }
                 sc.v[ipn].n = start + i;
                 sc.vars.env[2] = NULL;
-                const struct cfg_kv *kv;
                 char **penv = NULL;
                 char *env = get_raw(c, s, "environment", &sc, &kv);
                 if (env) {
@@ -737,53 +810,6 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
                         }
                 }
                 p->directory = get_str(c, s, "directory", &sc, NULL);
-                p->umask = get_octal(c, s, "umask", &sc, -1);
-                p->user = get_str(c, s, "user", &sc, NULL);
-                if (p->user && c->opt->resolve_users) {
-                        if (resolve_user(p->user, &p->uid, &p->gid, &p->groups, &p->ngroups, &msg) < 0) {
-                                err_kv(c, s, cfg_section_get(s, "user"), "%s", msg);
-                                free(msg);
-                        } else {
-                                p->has_uid = true;
-                        }
-                }
-                p->priority = (int)get_int(c, s, "priority", &sc, 999);
-                p->autostart = get_bool(c, s, "autostart", &sc, true);
-                p->startsecs = (int)get_int(c, s, "startsecs", &sc, 1);
-                p->startretries = (int)get_int(c, s, "startretries", &sc, 3);
-                p->autorestart = CFG_AUTORESTART_UNEXPECTED;
-                char *v = get_raw(c, s, "autorestart", &sc, &kv);
-                if (v) {
-                        bool b;
-                        if (cfg_parse_bool(v, &b) == 0)
-                                p->autorestart = b ? CFG_AUTORESTART_ALWAYS : CFG_AUTORESTART_NEVER;
-                        else if (!strcasecmp(v, "unexpected"))
-                                p->autorestart = CFG_AUTORESTART_UNEXPECTED;
-                        else
-                                err_kv(c, s, kv, "'%s' is not true, false or unexpected", v);
-                        free(v);
-                }
-                p->exitcodes[0] = 1;
-                v = get_raw(c, s, "exitcodes", &sc, &kv);
-                if (v) {
-                        if (cfg_parse_exitcodes(v, p->exitcodes) < 0)
-                                err_kv(c, s, kv, "'%s' is not a list of exit codes (0-255)", v);
-                        free(v);
-                }
-                p->stopsignal = SIGTERM;
-                v = get_raw(c, s, "stopsignal", &sc, &kv);
-                if (v) {
-                        if (cfg_parse_signal(v, &p->stopsignal) < 0) {
-                                err_kv(c, s, kv, "'%s' is not a signal name or number", v);
-                                p->stopsignal = SIGTERM;
-                        }
-                        free(v);
-                }
-                p->stopwaitsecs = (int)get_int(c, s, "stopwaitsecs", &sc, 10);
-                p->stopasgroup = stopasgroup;
-                p->killasgroup = killasgroup;
-                p->redirect_stderr = get_bool(c, s, "redirect_stderr", &sc, false);
-                p->pdeathsig = get_bool(c, s, "pdeathsig", &sc, true);
                 get_log(c, s, &sc, "stdout", &p->out);
                 get_log(c, s, &sc, "stderr", &p->err);
                 if (i == 0) {
@@ -805,24 +831,16 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
                         free(p->err.path);
                         p->err.path = NULL;
                 }
-                v = get_str(c, s, "serverurl", &sc, NULL);
-                if (v) {
-                        char *t = v;
-                        while (*t == ' ' || *t == '\t')
-                                t++;
-                        if (!strncasecmp(t, "auto", 4) && !t[4 + strspn(t + 4, " \t")]) {
-                                free(v);
-                                v = NULL;
-                        }
-                }
-                p->serverurl = v;
                 strv_free(penv);
                 if (c->errs->n > nerr0) {       /* report a bad key once, not once per process */
                         proc_free(p);
-                        return;
+                        break;
                 }
                 pv_push(pv, p);
         }
+        free(t.serverurl);
+        free(t.user);
+        free(t.groups);
         if (pv->n > npv0)
                 warn_unknown_keys(c, s, keys_program);
 }

@@ -522,34 +522,112 @@ END_TEST
 
 START_TEST(test_include_errors)
 {
+        /* an included file with a bad key, and one that can't be read (a directory: we may be root) */
         write_file("conf.d/bad.conf", "[program:b]\ncommand=x\nstartsecs=ten\n");
-        write_file("unreadable.conf", "[program:u]\ncommand=x\n");
-        char *u = path_in("unreadable.conf");
-        chmod(u, 0);
-        bool can_read = access(u, R_OK) == 0;   /* root reads anything */
+        char *dir = path_in("conf.d/dir.conf");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
         char *p = path_in("main.conf");
-        write_file("main.conf", SD "[include]\nfiles=conf.d/*.conf unreadable.conf\n");
+        write_file("main.conf", SD "[include]\nfiles=conf.d/*.conf\n");
         struct cfg_load_options o = opts(p);
         struct cfg_errors e = { 0 };
         ck_assert_ptr_null(cfg_load(&o, &e));
-        ck_assert_uint_eq(e.n, can_read ? 1 : 2);
+        ck_assert_uint_eq(e.n, 2);
+        /* the unreadable one, at the [include] files line of the main file */
+        ck_assert_str_eq(e.v[0].file, p);
+        ck_assert_int_eq(e.v[0].line, 3);
+        ck_assert_str_eq(e.v[0].section, "include");
+        ck_assert_str_eq(e.v[0].key, "files");
+        ck_assert_ptr_nonnull(strstr(e.v[0].msg, "can't read included file"));
+        ck_assert_ptr_nonnull(strstr(e.v[0].msg, dir));
+        /* the bad key, in the included file */
         char *bad = path_in("conf.d/bad.conf");
-        ck_assert_str_eq(e.v[0].file, can_read ? bad : p);
-        size_t ib = can_read ? 0 : 1;
-        ck_assert_str_eq(e.v[ib].file, bad);
-        ck_assert_int_eq(e.v[ib].line, 3);
-        ck_assert_str_eq(e.v[ib].section, "program:b");
-        ck_assert_str_eq(e.v[ib].key, "startsecs");
-        if (!can_read) {
-                ck_assert_int_eq(e.v[0].line, 3);
-                ck_assert_str_eq(e.v[0].section, "include");
-                ck_assert_str_eq(e.v[0].key, "files");
-                ck_assert_ptr_nonnull(strstr(e.v[0].msg, "can't read included file"));
-        }
+        ck_assert_str_eq(e.v[1].file, bad);
+        ck_assert_int_eq(e.v[1].line, 3);
+        ck_assert_str_eq(e.v[1].section, "program:b");
+        ck_assert_str_eq(e.v[1].key, "startsecs");
+        char *want = xasprintf("%s:3: [program:b] startsecs: 'ten' is not an integer", bad);
+        ck_assert_str_eq(e.v[1].text, want);
+        free(want);
         cfg_errors_clear(&e);
         free(bad);
+        free(dir);
         free(p);
-        free(u);
+}
+END_TEST
+
+START_TEST(test_include_merge)
+{
+        /* a section continued in an included file: merged, last key wins, %(here)s per key */
+        write_file("conf.d/more.conf", "[program:a]\nstartsecs=9\ndirectory=%(here)s\n");
+        write_file("main.conf", SD "[program:a]\ncommand=x %(here)s\nstartsecs=1\n[include]\nfiles=conf.d/*\n");
+        char *p = path_in("main.conf");
+        struct cfg_load_options o = opts(p);
+        struct cfg_errors e = { 0 };
+        struct cfg *cfg = cfg_load(&o, &e);
+        ck_assert_msg(cfg != NULL, "%s", e.n ? e.v[0].text : "");
+        const struct cfg_proc *pr = cfg->groups[0]->procs[0];
+        ck_assert_int_eq(pr->startsecs, 9);
+        char *d = path_in("conf.d");
+        ck_assert_str_eq(pr->directory, d);
+        char *want = xasprintf("x %s", tmpdir);
+        ck_assert_str_eq(pr->command, want);
+        free(want);
+        free(d);
+        cfg_free(cfg);
+        free(p);
+}
+END_TEST
+
+START_TEST(test_logdirs)
+{
+        char *p = path_in("main.conf");
+        struct cfg_load_options o = opts(p);
+        o.check_logdirs = true;
+        struct cfg_errors e = { 0 };
+        char *text = xasprintf(SD "childlogdir=%s\n[program:a]\ncommand=x\nstdout_logfile=%s/ok.log\n"
+                               "stderr_logfile=/nonexistent/dir/err.log\n", tmpdir, tmpdir);
+        ck_assert_ptr_null(cfg_load_string(text, &o, &e));
+        ck_assert_uint_eq(e.n, 1);
+        ck_assert_str_eq(e.v[0].key, "stderr_logfile");
+        ck_assert_int_eq(e.v[0].line, 6);
+        ck_assert_ptr_nonnull(strstr(e.v[0].msg, "does not exist"));
+        cfg_errors_clear(&e);
+        free(text);
+        ck_assert_ptr_null(cfg_load_string(SD "childlogdir=/nonexistent/x\n", &o, &e));
+        ck_assert_uint_eq(e.n, 1);
+        ck_assert_str_eq(e.v[0].key, "childlogdir");
+        cfg_errors_clear(&e);
+        /* not checked when the option is off */
+        o.check_logdirs = false;
+        struct cfg *cfg = cfg_load_string(SD "childlogdir=/nonexistent/x\n", &o, &e);
+        ck_assert_ptr_nonnull(cfg);
+        cfg_free(cfg);
+        free(p);
+}
+END_TEST
+
+START_TEST(test_expansion_scopes)
+{
+        /* as in supervisord: keys read once per section do not see process_num/numprocs */
+        expect_error(SD "[program:w]\ncommand=x\npriority=%(process_num)d\n", 4, "program:w", "priority",
+                     "'process_num'");
+        expect_error(SD "[program:w]\ncommand=x\nautostart=%(ENV_A)s\nenvironment=A=true\n", 4, "program:w",
+                     "autostart", "'ENV_A'");
+        /* per-process keys do */
+        struct cfg *cfg = load_ok(SD "[program:w]\ncommand=x %(process_num)d/%(numprocs)d %(ENV_A)s\n"
+                                  "process_name=w%(process_num)d\nnumprocs=2\nenvironment=A=%(process_num)d\n"
+                                  "directory=/d/%(process_num)d\nstdout_logfile=/l/%(group_name)s-%(process_num)d\n"
+                                  "user=%(program_name)s\n");
+        ck_assert_int_eq(cfg->ngroups, 1);
+        const struct cfg_group *g = cfg->groups[0];
+        ck_assert_int_eq(g->nprocs, 2);
+        ck_assert_str_eq(g->procs[1]->name, "w1");
+        ck_assert_str_eq(g->procs[1]->command, "x 1/2 1");
+        ck_assert_str_eq(g->procs[1]->directory, "/d/1");
+        ck_assert_str_eq(g->procs[1]->out.path, "/l/w-1");
+        ck_assert_str_eq(g->procs[1]->user, "w");
+        ck_assert_str_eq(g->procs[1]->environment[0], "A=1");
+        cfg_free(cfg);
 }
 END_TEST
 
@@ -716,6 +794,9 @@ cfg_suite(void)
         tcase_add_test(tc, test_warnings);
         tcase_add_test(tc, test_include);
         tcase_add_test(tc, test_include_errors);
+        tcase_add_test(tc, test_include_merge);
+        tcase_add_test(tc, test_logdirs);
+        tcase_add_test(tc, test_expansion_scopes);
         suite_add_tcase(s, tc);
         tc = tcase_create("errors");
         tcase_add_checked_fixture(tc, setup, teardown);
