@@ -141,6 +141,7 @@ struct cfg {
         bool rpcinterface_supervisor;   /* an [rpcinterface:x] naming supervisor's main interface */
         struct cfg_group **groups;      /* sorted by (priority, name): start order */
         size_t ngroups;
+        struct cfg_group **groups_by_name; /* the same groups sorted by name (cfg_find_group) */
         char **included;                /* files read through [include], in order */
         char **warnings;                /* unknown keys, includes that matched nothing, ... */
         size_t nwarnings;
@@ -181,6 +182,7 @@ void cfg_errors_clear(struct cfg_errors *errs);
 /* supervisord's search path when -c is absent (compat B.1). Returns a malloc'd path or NULL. */
 char *cfg_find_default(const char *argv0);
 
+/* O(log n). NULL cfg or unknown name: NULL. */
 const struct cfg_group *cfg_find_group(const struct cfg *cfg, const char *name);
 
 /* Two groups have the same configuration (supervisord's reloadConfig "changed" test):

@@ -857,6 +857,12 @@ cmp_proc(const void *a, const void *b)
 }
 
 static int
+cmp_proc_name(const void *a, const void *b)
+{
+        return strcmp((*(struct cfg_proc *const *)a)->name, (*(struct cfg_proc *const *)b)->name);
+}
+
+static int
 cmp_group(const void *a, const void *b)
 {
         const struct cfg_group *x = *(struct cfg_group *const *)a, *y = *(struct cfg_group *const *)b;
@@ -865,24 +871,21 @@ cmp_group(const void *a, const void *b)
         return strcmp(x->name, y->name);
 }
 
+static int
+cmp_group_name(const void *a, const void *b)
+{
+        return strcmp((*(struct cfg_group *const *)a)->name, (*(struct cfg_group *const *)b)->name);
+}
+
 static void
 add_group(struct cfg_ctx *c, struct cfg *cfg, const struct cfg_section *s, const char *name, int priority,
           bool explicit_group, struct procvec *pv)
 {
-        for (size_t i = 0; i < cfg->ngroups; i++) {
-                if (!strcmp(cfg->groups[i]->name, name)) {
-                        err_sec(c, s, NULL, "duplicate group name '%s' (a [group:%s] and a [program:%s]?)",
-                                name, name, name);
-                        for (size_t j = 0; j < pv->n; j++)
-                                proc_free(pv->v[j]);
-                        free(pv->v);
-                        return;
-                }
-        }
-        qsort(pv->v, pv->n, sizeof *pv->v, cmp_proc);
+        qsort(pv->v, pv->n, sizeof *pv->v, cmp_proc_name);
         for (size_t i = 1; i < pv->n; i++)
                 if (!strcmp(pv->v[i - 1]->name, pv->v[i]->name))
                         err_sec(c, s, NULL, "duplicate process name '%s' in group '%s'", pv->v[i]->name, name);
+        qsort(pv->v, pv->n, sizeof *pv->v, cmp_proc);
         struct cfg_group *g = xcalloc(1, sizeof *g);
         g->name = xstrdup(name);
         g->priority = priority;
@@ -968,6 +971,22 @@ build_groups(struct cfg_ctx *c, struct cfg *cfg)
         free(grouped);
         if (cfg->ngroups)
                 qsort(cfg->groups, cfg->ngroups, sizeof *cfg->groups, cmp_group);
+        cfg->groups_by_name = xcalloc(cfg->ngroups + 1, sizeof *cfg->groups_by_name);
+        if (cfg->ngroups) {
+                memcpy(cfg->groups_by_name, cfg->groups, cfg->ngroups * sizeof *cfg->groups);
+                qsort(cfg->groups_by_name, cfg->ngroups, sizeof *cfg->groups_by_name, cmp_group_name);
+        }
+        for (size_t i = 1; i < cfg->ngroups; i++) {
+                const char *n = cfg->groups_by_name[i]->name;
+                if (!strcmp(cfg->groups_by_name[i - 1]->name, n)) {
+                        char *sec = xasprintf("program:%s", n);
+                        const struct cfg_section *s = cfg_store_find(c, sec);
+                        free(sec);
+                        cfg_add_error(c, s ? s->file->path : cfg->path, s ? s->line : 0, s ? s->name : NULL, NULL,
+                                      xasprintf("duplicate group name '%s' (a [group:%s] and a [program:%s])",
+                                                n, n, n));
+                }
+        }
 }
 
 /* --- the whole config ------------------------------------------------------------------------- */
@@ -1071,6 +1090,7 @@ cfg_free(struct cfg *cfg)
                 free(g);
         }
         free(cfg->groups);
+        free(cfg->groups_by_name);
         strv_free(cfg->included);
         strv_free(cfg->warnings);
         free(cfg);
@@ -1080,9 +1100,19 @@ cfg_free(struct cfg *cfg)
 const struct cfg_group *
 cfg_find_group(const struct cfg *cfg, const char *name)
 {
-        for (size_t i = 0; cfg && i < cfg->ngroups; i++)
-                if (!strcmp(cfg->groups[i]->name, name))
-                        return cfg->groups[i];
+        if (!cfg || !cfg->groups_by_name)
+                return NULL;
+        size_t lo = 0, hi = cfg->ngroups;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int r = strcmp(cfg->groups_by_name[mid]->name, name);
+                if (!r)
+                        return cfg->groups_by_name[mid];
+                if (r < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
         return NULL;
 }
 

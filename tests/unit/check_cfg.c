@@ -433,6 +433,11 @@ START_TEST(test_errors)
         expect_error(SD "[group:g]\nprograms=a,nope\n[program:a]\ncommand=x\n", 3, "group:g", "programs",
                      "program 'nope' is not defined");
         expect_error(SD "[group:g]\npriority=1\n", 2, "group:g", "programs", "missing");
+        expect_error(SD "[group:g]\nprograms=a\n[program:a]\ncommand=x\n[program:g]\ncommand=y\n", 6, "program:g",
+                     NULL, "duplicate group name 'g'");
+        expect_error(SD "[group:g]\nprograms=a,b\n[program:a]\ncommand=x\nprocess_name=p\n"
+                     "[program:b]\ncommand=y\nprocess_name=p\npriority=1\n", 2, "group:g", NULL,
+                     "duplicate process name 'p'");
         expect_error(SD "[program:web]\ncommand=x\nnot a key\n", 4, "program:web", NULL, "has no '=' or ':'");
         expect_error(SD "[program:web]\ncommand=x\n=value\n", 4, "program:web", NULL, "without a name");
         expect_error("key=1\n" SD, 1, NULL, NULL, "outside of any [section]");
@@ -769,6 +774,37 @@ START_TEST(test_resolve_users)
 }
 END_TEST
 
+START_TEST(test_many_programs)
+{
+        /* 10,000 programs (the scale benchmark): loads, ordered, every group found by name */
+        size_t n = 10000, cap = n * 64, len = 0;
+        char *text = xmalloc(cap);
+        len += (size_t)snprintf(text + len, cap - len, SD);
+        for (size_t i = 0; i < n; i++)
+                len += (size_t)snprintf(text + len, cap - len, "[program:p%05zu]\ncommand=/bin/sleep 1\npriority=%zu\n",
+                                        i, n - i);
+        struct cfg *cfg = load_ok(text);
+        ck_assert_uint_eq(cfg->ngroups, n);
+        ck_assert_str_eq(cfg->groups[0]->name, "p09999");
+        ck_assert_str_eq(cfg->groups[n - 1]->name, "p00000");
+        char name[16];
+        for (size_t i = 0; i < n; i++) {
+                snprintf(name, sizeof name, "p%05zu", i);
+                const struct cfg_group *g = cfg_find_group(cfg, name);
+                ck_assert_ptr_nonnull(g);
+                ck_assert_str_eq(g->name, name);
+        }
+        ck_assert_ptr_null(cfg_find_group(cfg, "p10000"));
+        ck_assert_ptr_null(cfg_find_group(NULL, "p1"));
+        struct cfg_diff d;
+        cfg_diff(cfg, cfg, &d);
+        ck_assert_uint_eq(d.nadded + d.nchanged + d.nremoved, 0);
+        cfg_diff_free(&d);
+        cfg_free(cfg);
+        free(text);
+}
+END_TEST
+
 static Suite *
 cfg_suite(void)
 {
@@ -797,6 +833,11 @@ cfg_suite(void)
         tcase_add_test(tc, test_include_merge);
         tcase_add_test(tc, test_logdirs);
         tcase_add_test(tc, test_expansion_scopes);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("limits");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, test_many_programs);
         suite_add_tcase(s, tc);
         tc = tcase_create("errors");
         tcase_add_checked_fixture(tc, setup, teardown);
