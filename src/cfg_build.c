@@ -735,12 +735,12 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         v = get_str(c, s, "serverurl", &sc, NULL);
         if (v) {
                 char *u = v + strspn(v, " \t");
-                if (!strncasecmp(u, "auto", 4) && !u[4 + strspn(u + 4, " \t")]) {
+                if (!*u || (!strncasecmp(u, "auto", 4) && !u[4 + strspn(u + 4, " \t")])) {
                         free(v);
                         v = NULL;
                 }
         }
-        t.serverurl = v;
+        t.serverurl = v;                /* NULL: AUTO (also for an empty value, as supervisord) */
         t.user = get_str(c, s, "user", &sc, NULL);
         if (t.user && c->opt->resolve_users) {
                 if (resolve_user(t.user, &t.uid, &t.gid, &t.groups, &t.ngroups, &msg) < 0) {

@@ -338,6 +338,37 @@ START_TEST(test_dialect)
 }
 END_TEST
 
+START_TEST(test_dialect_edges)
+{
+        /* BOM accepted, CRLF line ends, keys indented at the same level are keys (configparser),
+         * deeper ones continue, an indented [x] after a key is value text, a section header with a
+         * comment, `key=` is empty, spaces kept inside section names */
+        struct cfg *cfg = load_ok("\xef\xbb\xbf[supervisord]\r\nidentifier=a\r\n"
+                                  "[program:q] ; comment\n"
+                                  "  command=/bin/q\n"
+                                  "  directory=/q\n"
+                                  "environment=A=1,\n"
+                                  "    B=2\n"
+                                  "note=x\n"
+                                  "    [program:notasection]\n"
+                                  "serverurl=\n");
+        ck_assert_str_eq(cfg->sd.identifier, "a");
+        ck_assert_int_eq(cfg->ngroups, 1);
+        const struct cfg_proc *p = cfg->groups[0]->procs[0];
+        ck_assert_str_eq(p->command, "/bin/q");
+        ck_assert_str_eq(p->directory, "/q");
+        ck_assert_ptr_null(p->serverurl);
+        ck_assert_str_eq(p->environment[0], "A=1");
+        ck_assert_str_eq(p->environment[1], "B=2");
+        ck_assert_int_eq(cfg->nwarnings, 1);
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "main.conf:8: [program:q] note: unknown key"));
+        cfg_free(cfg);
+        struct cfg_errors e = load_bad(SD "[ y ]\na=1\n");
+        ck_assert_str_eq(e.v[0].section, " y ");
+        cfg_errors_clear(&e);
+}
+END_TEST
+
 START_TEST(test_unknown_section_case)
 {
         /* [Program:B] is an unknown section type (an error, stricter than supervisord) */
@@ -826,6 +857,7 @@ cfg_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_dialect);
         tcase_add_test(tc, test_unknown_section_case);
+        tcase_add_test(tc, test_dialect_edges);
         tcase_add_test(tc, test_long_lines);
         tcase_add_test(tc, test_warnings);
         tcase_add_test(tc, test_include);
