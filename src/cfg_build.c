@@ -644,17 +644,18 @@ pv_push(struct procvec *pv, struct cfg_proc *p)
         pv->v[pv->n++] = p;
 }
 
-/* One [program:x] as members of group gname: its numprocs processes appended to pv. */
-static void
+/* One [program:x] as members of group gname: its numprocs processes appended to pv.
+ * Returns false on an error (recorded); *ret_priority is the program's priority. */
+static bool
 build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section *s, const char *gname,
-              struct procvec *pv)
+              struct procvec *pv, int *ret_priority)
 {
         const char *pname = s->name + strlen("program:");
         char *msg;
         if (cfg_check_name(pname, &msg) < 0) {
                 err_sec(c, s, NULL, "%s", msg);
                 free(msg);
-                return;
+                return false;
         }
         struct scope sc;
         scope_init(&sc, c);
@@ -665,8 +666,8 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         size_t nerr0 = c->errs->n;
 
         long numprocs = get_int(c, s, "numprocs", &sc, 1);
-        if (numprocs < 1) {
-                err_kv(c, s, cfg_section_get(s, "numprocs"), "must be at least 1");
+        if (numprocs < 0 || numprocs > 1000000) {     /* 0 is legal: a group without processes */
+                err_kv(c, s, cfg_section_get(s, "numprocs"), "must be between 0 and 1000000");
                 numprocs = 1;
         }
         long start = get_int(c, s, "numprocs_start", &sc, 0);
@@ -687,7 +688,7 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         if (!cfg_section_get(s, "command"))
                 err_sec(c, s, "command", "missing, every program needs one");
         if (c->errs->n > nerr0)
-                return;
+                return false;
 
         /* Keys supervisord reads once per section, before process_num and numprocs exist. */
         struct cfg_proc t = { 0 };
@@ -752,18 +753,18 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         }
         t.umask = get_octal(c, s, "umask", &sc, -1);
         t.pdeathsig = get_bool(c, s, "pdeathsig", &sc, true);
+        *ret_priority = t.priority;
         if (c->errs->n > nerr0) {
                 free(t.serverurl);
                 free(t.user);
                 free(t.groups);
-                return;
+                return false;
         }
 
         /* Per process: everything else, with process_num, numprocs and the program's environment. */
         scope_add(&sc, "process_num", NULL, 0);
         scope_add(&sc, "numprocs", NULL, numprocs);
         size_t ipn = sc.vars.n - 2;
-        size_t npv0 = pv->n;
         for (long i = 0; i < numprocs; i++) {
                 struct cfg_proc *p = xcalloc(1, sizeof *p);
                 *p = t;
@@ -841,8 +842,10 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         free(t.serverurl);
         free(t.user);
         free(t.groups);
-        if (pv->n > npv0)
-                warn_unknown_keys(c, s, keys_program);
+        if (c->errs->n > nerr0)
+                return false;
+        warn_unknown_keys(c, s, keys_program);
+        return true;
 }
 
 /* --- groups ----------------------------------------------------------------------------------- */
@@ -881,6 +884,8 @@ static void
 add_group(struct cfg_ctx *c, struct cfg *cfg, const struct cfg_section *s, const char *name, int priority,
           bool explicit_group, struct procvec *pv)
 {
+        if (!pv->v)                     /* numprocs=0: an empty, non-NULL array */
+                pv->v = xcalloc(1, sizeof *pv->v);
         qsort(pv->v, pv->n, sizeof *pv->v, cmp_proc_name);
         for (size_t i = 1; i < pv->n; i++)
                 if (!strcmp(pv->v[i - 1]->name, pv->v[i]->name))
@@ -948,7 +953,8 @@ build_groups(struct cfg_ctx *c, struct cfg *cfg)
                                 continue;
                         }
                         grouped[ps - c->st.sec] = true;
-                        build_program(c, cfg, ps, gname, &pv);
+                        int pprio;
+                        (void)build_program(c, cfg, ps, gname, &pv, &pprio);
                 }
                 free(progs);
                 add_group(c, cfg, s, gname, prio, true, &pv);
@@ -959,13 +965,13 @@ build_groups(struct cfg_ctx *c, struct cfg *cfg)
                         continue;
                 const char *pname = s->name + strlen("program:");
                 struct procvec pv = { 0 };
-                build_program(c, cfg, s, pname, &pv);
-                if (!pv.n) {
+                int prio = 999;         /* a lone program's group has the program's priority */
+                if (!build_program(c, cfg, s, pname, &pv, &prio)) {
+                        for (size_t j = 0; j < pv.n; j++)
+                                proc_free(pv.v[j]);
                         free(pv.v);
                         continue;
                 }
-                /* a lone program's group has the program's priority (its first process's) */
-                int prio = pv.v[0]->priority;
                 add_group(c, cfg, s, pname, prio, false, &pv);
         }
         free(grouped);

@@ -703,6 +703,19 @@ START_TEST(test_groups)
 }
 END_TEST
 
+START_TEST(test_numprocs_zero)
+{
+        /* numprocs=0: a group without processes (supervisord allows it) */
+        struct cfg *cfg = load_ok(SD "[program:off]\ncommand=x\nnumprocs=0\npriority=7\n");
+        ck_assert_int_eq(cfg->ngroups, 1);
+        ck_assert_str_eq(cfg->groups[0]->name, "off");
+        ck_assert_int_eq(cfg->groups[0]->priority, 7);
+        ck_assert_int_eq(cfg->groups[0]->nprocs, 0);
+        cfg_free(cfg);
+        expect_error(SD "[program:a]\ncommand=x\nnumprocs=-1\n", 4, "program:a", "numprocs", "between 0 and");
+}
+END_TEST
+
 START_TEST(test_ordering)
 {
         struct cfg *cfg = load_ok(SD "[program:c]\ncommand=x\n[program:b]\ncommand=x\npriority=10\n"
@@ -848,6 +861,7 @@ cfg_suite(void)
         tcase_add_test(tc, test_supervisord_keys);
         tcase_add_test(tc, test_groups);
         tcase_add_test(tc, test_ordering);
+        tcase_add_test(tc, test_numprocs_zero);
         tcase_add_test(tc, test_program_env_visibility);
         tcase_add_test(tc, test_diff);
         tcase_add_test(tc, test_find_default);
