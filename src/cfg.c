@@ -77,6 +77,9 @@ cfg_errors_clear(struct cfg_errors *errs)
         free(errs->v);
         errs->v = NULL;
         errs->n = 0;
+        strv_free(errs->warnings);
+        errs->warnings = NULL;
+        errs->nwarnings = 0;
 }
 
 /* --- paths ------------------------------------------------------------------------------------ */
@@ -657,7 +660,12 @@ load(const char *text, size_t len, const struct cfg_load_options *opt, struct cf
                 cfg->nwarnings = c.nwarnings;
                 cfg->included = c.included ? c.included : xcalloc(1, sizeof(char *));
         } else {
-                strv_free(c.warnings);
+                for (size_t i = 0; i < c.nwarnings; i++) {
+                        errs->warnings = xrealloc(errs->warnings, (errs->nwarnings + 2) * sizeof *errs->warnings);
+                        errs->warnings[errs->nwarnings++] = c.warnings[i];
+                        errs->warnings[errs->nwarnings] = NULL;
+                }
+                free(c.warnings);
                 strv_free(c.included);
         }
         store_free(&c.st);

@@ -159,6 +159,9 @@ struct cfg_error {
 struct cfg_errors {
         struct cfg_error *v;
         size_t n;
+        char **warnings;                /* when the load failed: its warnings too (NULL-terminated or
+                                           NULL), for --check-config; freed by cfg_errors_clear */
+        size_t nwarnings;
 };
 
 struct cfg_load_options {
@@ -169,8 +172,9 @@ struct cfg_load_options {
         bool check_logdirs;             /* a log path's directory must exist (supervisord does) */
 };
 
-/* Load and validate. Returns the config, or NULL with every error found appended to *errs.
- * Warnings (unknown keys, includes matching nothing) are in cfg->warnings. */
+/* Load and validate. Returns the config, or NULL with every error found appended to *errs
+ * (and the warnings in errs->warnings). Warnings (unknown keys, includes matching nothing) are
+ * in cfg->warnings on success. */
 struct cfg *cfg_load(const struct cfg_load_options *opt, struct cfg_errors *errs);
 /* Same, from a string (the "file" is named by opt->path, which need not exist; includes are
  * resolved relative to its directory). For tests. */

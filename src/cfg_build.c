@@ -842,10 +842,7 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         free(t.serverurl);
         free(t.user);
         free(t.groups);
-        if (c->errs->n > nerr0)
-                return false;
-        warn_unknown_keys(c, s, keys_program);
-        return true;
+        return c->errs->n == nerr0;
 }
 
 /* --- groups ----------------------------------------------------------------------------------- */
@@ -934,7 +931,6 @@ build_groups(struct cfg_ctx *c, struct cfg *cfg)
                                 err_sec(c, s, "programs", "missing, a [group] needs a list of programs");
                         continue;
                 }
-                warn_unknown_keys(c, s, keys_group);
                 struct procvec pv = { 0 };
                 char *save;
                 for (char *t = strtok_r(progs, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -1019,6 +1015,7 @@ cfg_build(struct cfg_ctx *c, const struct cfg_srcfile *main)
                 if (has_prefix(n, "program:") || has_prefix(n, "group:")) {
                         if (!n[strcspn(n, ":") + 1])
                                 err_sec(c, s, NULL, "section name has no name after ':'");
+                        warn_unknown_keys(c, s, n[0] == 'p' ? keys_program : keys_group);
                         continue;
                 }
                 if (has_prefix(n, "rpcinterface:")) {

@@ -415,11 +415,10 @@ START_TEST(test_warnings)
         ck_assert_int_eq(cfg->nwarnings, 3);
         char *p = path_in("main.conf");
         char *want = xasprintf("%s:4: [program:a] stratsecs: unknown key 'stratsecs', ignoring", p);
-        /* unsupported section types first (checked before the programs are built) */
-        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "main.conf:5: [eventlistener:e]"));
-        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "not supported"));
-        ck_assert_ptr_nonnull(strstr(cfg->warnings[1], "main.conf:8: [fcgi-program:f]"));
-        ck_assert_str_eq(cfg->warnings[2], want);
+        ck_assert_str_eq(cfg->warnings[0], want);
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[1], "main.conf:5: [eventlistener:e]"));
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[1], "not supported"));
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[2], "main.conf:8: [fcgi-program:f]"));
         ck_assert_int_eq(cfg->ngroups, 1);
         free(want);
         free(p);
@@ -501,6 +500,15 @@ START_TEST(test_error_text_and_all_collected)
         ck_assert_int_eq(e.v[3].line, 5);
         cfg_errors_clear(&e);
         ck_assert_uint_eq(e.n, 0);
+
+        /* a failed load still reports its warnings (for --check-config) */
+        e = load_bad(SD "[program:a]\ncommand=x\nstartsecs=ten\nstratsecs=1\n");
+        ck_assert_uint_eq(e.n, 1);
+        ck_assert_uint_eq(e.nwarnings, 1);
+        ck_assert_ptr_nonnull(strstr(e.warnings[0], "main.conf:5: [program:a] stratsecs: unknown key"));
+        ck_assert_ptr_null(e.warnings[1]);
+        cfg_errors_clear(&e);
+        ck_assert_ptr_null(e.warnings);
         free(p);
 
         /* a missing file */
