@@ -666,8 +666,8 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         size_t nerr0 = c->errs->n;
 
         long numprocs = get_int(c, s, "numprocs", &sc, 1);
-        if (numprocs < 0 || numprocs > 1000000) {     /* 0 is legal: a group without processes */
-                err_kv(c, s, cfg_section_get(s, "numprocs"), "must be between 0 and 1000000");
+        if (numprocs < 0 || numprocs > 100000) {     /* 0 is legal: a group without processes */
+                err_kv(c, s, cfg_section_get(s, "numprocs"), "must be between 0 and 100000");
                 numprocs = 1;
         }
         long start = get_int(c, s, "numprocs_start", &sc, 0);
