@@ -26,6 +26,9 @@ struct logfile_follower {
 /* Open (create, mode 0600 for AUTO names / 0644 otherwise as the caller says) for appending.
  * NULL with errno set on failure. */
 struct logfile *logfile_open(const char *path, off_t maxbytes, int backups, mode_t mode);
+/* Same, but never fails: a file that cannot be opened now is reported once in the main log, its
+ * output is counted as dropped, and opening is retried (at most once a second) as output comes. */
+struct logfile *logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode);
 struct logfile *logfile_close(struct logfile *lf);     /* accepts NULL, returns NULL */
 
 /* Append; rotates first when maxbytes would be reached. Returns bytes accepted (all of them, even

@@ -29,12 +29,18 @@ struct proc_group {
 struct sup_options {
         const char *config_path;        /* for rereads */
         bool resolve_users;
+        /* Optional: called on every config sup loads itself (reread, restart) before it is used,
+         * so that main can apply its command-line overrides again. */
+        void (*on_load)(struct cfg *cfg);
 };
 
-/* Takes ownership of cfg. Creates every group and process; starts nothing. 0 or -errno. */
+/* Takes ownership of cfg. Creates every group and process; starts nothing. 0 or -errno.
+ * This first cfg stays alive until sup_fini even after a reload (ctl_init keeps pointers into it). */
 int sup_init(struct ev_loop *loop, struct cfg *cfg, const struct sup_options *opt);
 /* Start every autostart process, in ascending priority. */
 void sup_autostart(void);
+/* After the loop ended: SIGKILL and reap whatever descendant is left (bounded wait), free
+ * everything. */
 void sup_fini(void);
 
 enum sup_mood sup_mood(void);
@@ -64,7 +70,7 @@ void sup_set_on_done(void (*fn)(void));
  * config in force. Touches no process. */
 enum fault sup_reread(struct cfg_diff *ret_diff, char **ret_err);
 enum fault sup_add_group(const char *name);     /* BAD_NAME, ALREADY_ADDED, SHUTDOWN_STATE */
-enum fault sup_remove_group(const char *name);  /* BAD_NAME, STILL_RUNNING */
+enum fault sup_remove_group(const char *name);  /* BAD_NAME, STILL_RUNNING, SHUTDOWN_STATE */
 
 void sup_reopen_logs(void);                     /* SIGUSR2 */
 

@@ -1,0 +1,736 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for cfg: the INI dialect, sections and keys, includes, errors with their exact
+ * file/line/section/key, groups, numprocs naming, ordering and cfg_diff. */
+#include "cfg.h"
+#include "util.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char tmpdir[64];
+static char *test_env[] = { "PATH=/usr/bin:/bin", "HOME=/home/tester", "FOO=bar", "TMPDIR=/var/tmp", NULL };
+
+static void
+setup(void)
+{
+        strcpy(tmpdir, "/tmp/check_cfg.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void
+teardown(void)
+{
+        char *cmd = xasprintf("rm -rf '%s'", tmpdir);
+        ck_assert_int_eq(system(cmd), 0);
+        free(cmd);
+}
+
+static char *
+path_in(const char *name)
+{
+        return xasprintf("%s/%s", tmpdir, name);
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+        char *p = path_in(name);
+        char *slash = strrchr(p, '/');
+        *slash = '\0';
+        mkdir(p, 0755);
+        *slash = '/';
+        FILE *f = fopen(p, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        fclose(f);
+        free(p);
+}
+
+static struct cfg_load_options
+opts(const char *path)
+{
+        return (struct cfg_load_options){
+                .path = path, .envp = test_env, .hostname = "node1", .resolve_users = false,
+        };
+}
+
+/* Loads text as tmpdir/main.conf; the config must be valid. */
+static struct cfg *
+load_ok(const char *text)
+{
+        char *p = path_in("main.conf");
+        struct cfg_load_options o = opts(p);
+        struct cfg_errors e = { 0 };
+        struct cfg *cfg = cfg_load_string(text, &o, &e);
+        if (!cfg)
+                ck_abort_msg("load failed: %s", e.n ? e.v[0].text : "(no error)");
+        ck_assert_int_eq(e.n, 0);
+        free(p);
+        return cfg;
+}
+
+/* Loads text; it must fail; returns the errors. */
+static struct cfg_errors
+load_bad(const char *text)
+{
+        char *p = path_in("main.conf");
+        struct cfg_load_options o = opts(p);
+        struct cfg_errors e = { 0 };
+        struct cfg *cfg = cfg_load_string(text, &o, &e);
+        ck_assert_msg(cfg == NULL, "load should have failed");
+        ck_assert_uint_ge(e.n, 1);
+        free(p);
+        return e;
+}
+
+/* The one error of a bad text: file main.conf, line, section, key (NULL: none) and a message part. */
+static void
+expect_error(const char *text, int line, const char *section, const char *key, const char *msgpart)
+{
+        struct cfg_errors e = load_bad(text);
+        ck_assert_msg(e.n == 1, "want 1 error, got %zu (first: %s)", e.n, e.v[0].text);
+        char *p = path_in("main.conf");
+        ck_assert_str_eq(e.v[0].file, p);
+        ck_assert_int_eq(e.v[0].line, line);
+        if (section)
+                ck_assert_str_eq(e.v[0].section, section);
+        else
+                ck_assert_ptr_null(e.v[0].section);
+        if (key)
+                ck_assert_str_eq(e.v[0].key, key);
+        else
+                ck_assert_ptr_null(e.v[0].key);
+        ck_assert_msg(strstr(e.v[0].msg, msgpart), "'%s' lacks '%s'", e.v[0].msg, msgpart);
+        ck_assert_msg(!strncmp(e.v[0].text, p, strlen(p)), "text '%s'", e.v[0].text);
+        free(p);
+        cfg_errors_clear(&e);
+}
+
+static const struct cfg_proc *
+find_proc(const struct cfg *cfg, const char *group, const char *name)
+{
+        const struct cfg_group *g = cfg_find_group(cfg, group);
+        for (size_t i = 0; g && i < g->nprocs; i++)
+                if (!strcmp(g->procs[i]->name, name))
+                        return g->procs[i];
+        return NULL;
+}
+
+#define SD "[supervisord]\n"
+
+/* --- core ------------------------------------------------------------------------------------- */
+
+START_TEST(test_defaults)
+{
+        struct cfg *cfg = load_ok(SD "[program:web]\ncommand=sleep 1000\n");
+        ck_assert_str_eq(cfg->sd.logfile, "supervisord.log");
+        ck_assert_int_eq(cfg->sd.logfile_maxbytes, 50 * 1024 * 1024);
+        ck_assert_int_eq(cfg->sd.logfile_backups, 10);
+        ck_assert_str_eq(cfg->sd.loglevel, "info");
+        ck_assert_str_eq(cfg->sd.pidfile, "supervisord.pid");
+        ck_assert_int_eq(cfg->sd.umask, 022);
+        ck_assert(!cfg->sd.nodaemon);
+        ck_assert_int_eq(cfg->sd.minfds, 1024);
+        ck_assert_int_eq(cfg->sd.minprocs, 200);
+        ck_assert_str_eq(cfg->sd.childlogdir, "/var/tmp");
+        ck_assert_str_eq(cfg->sd.identifier, "supervisor");
+        ck_assert_ptr_nonnull(cfg->sd.environment);
+        ck_assert_ptr_null(cfg->sd.environment[0]);
+        ck_assert(!cfg->unix_server.enabled);
+        ck_assert(!cfg->inet_server.enabled);
+        ck_assert(!cfg->ctl.present);
+        ck_assert_str_eq(cfg->ctl.serverurl, "http://localhost:9001");
+        ck_assert(!cfg->rpcinterface_supervisor);
+        ck_assert_ptr_nonnull(cfg->included);
+        ck_assert_ptr_null(cfg->included[0]);
+        ck_assert_int_eq(cfg->ngroups, 1);
+        const struct cfg_group *g = cfg->groups[0];
+        ck_assert_str_eq(g->name, "web");
+        ck_assert(!g->explicit_group);
+        ck_assert_int_eq(g->priority, 999);
+        ck_assert_int_eq(g->nprocs, 1);
+        const struct cfg_proc *p = g->procs[0];
+        ck_assert_str_eq(p->name, "web");
+        ck_assert_str_eq(p->group, "web");
+        ck_assert_str_eq(p->program, "web");
+        ck_assert_int_eq(p->process_num, 0);
+        ck_assert_str_eq(p->command, "sleep 1000");
+        ck_assert_str_eq(p->argv[0], "sleep");
+        ck_assert_str_eq(p->argv[1], "1000");
+        ck_assert_ptr_null(p->argv[2]);
+        ck_assert_str_eq(p->exec_path, "/usr/bin/sleep");
+        ck_assert_ptr_null(p->directory);
+        ck_assert_int_eq(p->umask, -1);
+        ck_assert_ptr_null(p->user);
+        ck_assert(!p->has_uid);
+        ck_assert_int_eq(p->priority, 999);
+        ck_assert(p->autostart);
+        ck_assert_int_eq(p->startsecs, 1);
+        ck_assert_int_eq(p->startretries, 3);
+        ck_assert_int_eq(p->autorestart, CFG_AUTORESTART_UNEXPECTED);
+        ck_assert(cfg_exitcode_expected(p, 0));
+        ck_assert(!cfg_exitcode_expected(p, 1));
+        ck_assert_int_eq(p->stopsignal, SIGTERM);
+        ck_assert_int_eq(p->stopwaitsecs, 10);
+        ck_assert(!p->stopasgroup && !p->killasgroup && !p->redirect_stderr);
+        ck_assert(p->pdeathsig);
+        ck_assert_int_eq(p->out.kind, CFG_LOG_AUTO);
+        ck_assert_int_eq(p->err.kind, CFG_LOG_AUTO);
+        ck_assert_int_eq(p->out.maxbytes, 50 * 1024 * 1024);
+        ck_assert_int_eq(p->out.backups, 10);
+        ck_assert_int_eq(p->out.capture_maxbytes, 0);
+        ck_assert(!p->out.events_enabled && !p->out.syslog);
+        ck_assert_ptr_null(p->serverurl);
+        ck_assert_ptr_nonnull(p->environment);
+        ck_assert_ptr_null(p->environment[0]);
+        ck_assert_int_eq(p->line, 2);
+        ck_assert_int_eq(cfg->nwarnings, 0);
+        cfg_free(cfg);
+}
+END_TEST
+
+START_TEST(test_program_keys)
+{
+        struct cfg *cfg = load_ok(SD
+                "environment=GLOBAL=1,SHARED=sd\n"
+                "[program:w]\n"
+                "command=/bin/sh -c 'exec sleep 1'\n"
+                "priority=5\nautostart=false\nstartsecs=0\nstartretries=7\nautorestart=true\n"
+                "exitcodes=0,2\nstopsignal=KILL\nstopwaitsecs=3\nstopasgroup=true\n"
+                "redirect_stderr=true\nstdout_logfile=%(here)s/out.log\nstdout_logfile_maxbytes=1KB\n"
+                "stdout_logfile_backups=0\nstdout_capture_maxbytes=1MB\nstdout_events_enabled=1\n"
+                "stderr_logfile=NONE\nenvironment=SHARED=prog,P=\"a,b\"\ndirectory=/tmp\numask=002\n"
+                "serverurl=AUTO\npdeathsig=false\nuser=nobody\n");
+        const struct cfg_proc *p = find_proc(cfg, "w", "w");
+        ck_assert_ptr_nonnull(p);
+        ck_assert_int_eq(p->priority, 5);
+        ck_assert_int_eq(cfg->groups[0]->priority, 5);
+        ck_assert(!p->autostart);
+        ck_assert_int_eq(p->startsecs, 0);
+        ck_assert_int_eq(p->startretries, 7);
+        ck_assert_int_eq(p->autorestart, CFG_AUTORESTART_ALWAYS);
+        ck_assert(cfg_exitcode_expected(p, 2) && !cfg_exitcode_expected(p, 1));
+        ck_assert_int_eq(p->stopsignal, SIGKILL);
+        ck_assert_int_eq(p->stopwaitsecs, 3);
+        ck_assert(p->stopasgroup && p->killasgroup);
+        ck_assert(p->redirect_stderr);
+        char *want = path_in("out.log");
+        ck_assert_int_eq(p->out.kind, CFG_LOG_PATH);
+        ck_assert_str_eq(p->out.path, want);
+        free(want);
+        ck_assert_int_eq(p->out.maxbytes, 1024);
+        ck_assert_int_eq(p->out.backups, 0);
+        ck_assert_int_eq(p->out.capture_maxbytes, 1048576);
+        ck_assert(p->out.events_enabled);
+        ck_assert_int_eq(p->err.kind, CFG_LOG_NONE);
+        ck_assert_str_eq(p->argv[2], "exec sleep 1");
+        ck_assert_str_eq(p->exec_path, "/bin/sh");
+        ck_assert_str_eq(p->environment[0], "GLOBAL=1");
+        ck_assert_str_eq(p->environment[1], "SHARED=prog");
+        ck_assert_str_eq(p->environment[2], "P=a,b");
+        ck_assert_ptr_null(p->environment[3]);
+        ck_assert_str_eq(p->directory, "/tmp");
+        ck_assert_int_eq(p->umask, 002);
+        ck_assert_ptr_null(p->serverurl);
+        ck_assert(!p->pdeathsig);
+        ck_assert_str_eq(p->user, "nobody");
+        ck_assert(!p->has_uid);         /* resolve_users is off */
+        cfg_free(cfg);
+}
+END_TEST
+
+START_TEST(test_servers)
+{
+        struct cfg *cfg = load_ok(SD
+                "[unix_http_server]\nfile=%(here)s/sub/../corral.sock\nchmod=0770\nusername=u\npassword={SHA}ab\n"
+                "[inet_http_server]\nport=127.0.0.1:9002\nusername=i\npassword=p\n"
+                "[supervisorctl]\nserverurl=unix://%(here)s/./corral.sock\nprompt=corral\n"
+                "[rpcinterface:supervisor]\n"
+                "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n");
+        char *sock = path_in("corral.sock");
+        ck_assert(cfg->unix_server.enabled);
+        ck_assert_str_eq(cfg->unix_server.file, sock);
+        ck_assert_int_eq(cfg->unix_server.chmod, 0770);
+        ck_assert(!cfg->unix_server.has_chown);
+        ck_assert_str_eq(cfg->unix_server.auth.username, "u");
+        ck_assert_str_eq(cfg->unix_server.auth.password, "{SHA}ab");
+        ck_assert(cfg->inet_server.enabled);
+        ck_assert_str_eq(cfg->inet_server.host, "127.0.0.1");
+        ck_assert_int_eq(cfg->inet_server.port, 9002);
+        ck_assert_str_eq(cfg->inet_server.auth.username, "i");
+        ck_assert(cfg->ctl.present);
+        char *url = xasprintf("unix://%s", sock);
+        ck_assert_str_eq(cfg->ctl.serverurl, url);
+        ck_assert_str_eq(cfg->ctl.prompt, "corral");
+        ck_assert(cfg->rpcinterface_supervisor);
+        ck_assert_int_eq(cfg->ngroups, 0);
+        free(url);
+        free(sock);
+        cfg_free(cfg);
+
+        cfg = load_ok(SD "[inet_http_server]\nport=9001\n[unix_http_server]\nfile=rel.sock\n[supervisorctl]\n");
+        ck_assert_str_eq(cfg->inet_server.host, "");
+        ck_assert_int_eq(cfg->inet_server.port, 9001);
+        ck_assert_int_eq(cfg->unix_server.chmod, 0700);
+        ck_assert(cfg->unix_server.file[0] == '/');
+        ck_assert(cfg->ctl.present);    /* an empty section is still present */
+        cfg_free(cfg);
+}
+END_TEST
+
+START_TEST(test_supervisord_keys)
+{
+        struct cfg *cfg = load_ok("[supervisord]\nlogfile=NONE\nloglevel=DEBUG\npidfile=/run/x.pid\numask=077\n"
+                                  "nodaemon=true\nminfds=4096\nchildlogdir=~/logs\nidentifier=me\n"
+                                  "environment=A=\"1\",B=%(ENV_FOO)s\n"
+                                  "[program:p]\ncommand=x %(ENV_A)s %(ENV_B)s\n");
+        ck_assert_ptr_null(cfg->sd.logfile);
+        ck_assert_str_eq(cfg->sd.loglevel, "debug");
+        ck_assert_str_eq(cfg->sd.pidfile, "/run/x.pid");
+        ck_assert_int_eq(cfg->sd.umask, 077);
+        ck_assert(cfg->sd.nodaemon);
+        ck_assert_int_eq(cfg->sd.minfds, 4096);
+        ck_assert_str_eq(cfg->sd.childlogdir, "/home/tester/logs");
+        ck_assert_str_eq(cfg->sd.identifier, "me");
+        ck_assert_str_eq(cfg->sd.environment[0], "A=1");
+        ck_assert_str_eq(cfg->sd.environment[1], "B=bar");
+        const struct cfg_proc *p = cfg->groups[0]->procs[0];
+        ck_assert_str_eq(p->command, "x 1 bar");
+        ck_assert_ptr_null(p->exec_path);       /* not on PATH: not a config error */
+        cfg_free(cfg);
+        cfg = load_ok("[supervisord]\nlogfile=syslog\n");
+        ck_assert_str_eq(cfg->sd.logfile, "syslog");
+        cfg_free(cfg);
+}
+END_TEST
+
+/* --- the INI dialect -------------------------------------------------------------------------- */
+
+START_TEST(test_dialect)
+{
+        struct cfg *cfg = load_ok(
+                "; comment\n# comment\n"
+                "[supervisord]\n"
+                "[program:a]\n"
+                "Command = /bin/echo one ; inline\n"       /* keys lower-cased, inline comment */
+                "  two ; comment on a continuation\n"
+                "  ; a comment line inside\n"
+                "\n"
+                "  three#not a comment\n"
+                "directory: /tmp;x\n"                      /* ':' separator, ';' without space */
+                "autostart=false #c\n"
+                "[program:a]\n"                            /* merged, last key wins */
+                "startsecs=5\nstartsecs=6\n");
+        ck_assert_int_eq(cfg->ngroups, 1);
+        const struct cfg_proc *p = cfg->groups[0]->procs[0];
+        ck_assert_str_eq(p->command, "/bin/echo one\ntwo\n\nthree#not a comment");
+        ck_assert_str_eq(p->argv[3], "three#not");
+        ck_assert_str_eq(p->directory, "/tmp;x");
+        ck_assert(!p->autostart);
+        ck_assert_int_eq(p->startsecs, 6);
+        cfg_free(cfg);
+}
+END_TEST
+
+START_TEST(test_unknown_section_case)
+{
+        /* [Program:B] is an unknown section type (an error, stricter than supervisord) */
+        expect_error(SD "[Program:B]\ncommand=x\n", 2, "Program:B", NULL, "unknown section type 'Program'");
+}
+END_TEST
+
+START_TEST(test_long_lines)
+{
+        size_t n = 100 * 1024;
+        char *arg = xmalloc(n + 1);
+        memset(arg, 'x', n);
+        arg[n] = '\0';
+        char longname[120];
+        memset(longname, 'n', 100);
+        longname[100] = '\0';
+        char *text = xasprintf(SD "[program:%s]\ncommand=/bin/echo %s\nstartsecs=ten\n", longname, arg);
+        struct cfg_errors e = load_bad(text);
+        ck_assert_int_eq(e.n, 1);
+        ck_assert_int_eq(e.v[0].line, 4);       /* line counting survives a 100 KB line */
+        char *sec = xasprintf("program:%s", longname);
+        ck_assert_str_eq(e.v[0].section, sec);
+        ck_assert_str_eq(e.v[0].key, "startsecs");
+        cfg_errors_clear(&e);
+        free(text);
+        text = xasprintf(SD "[program:%s]\ncommand=/bin/echo %s\n", longname, arg);
+        struct cfg *cfg = load_ok(text);
+        const struct cfg_proc *p = cfg->groups[0]->procs[0];
+        ck_assert_str_eq(p->name, longname);
+        ck_assert_uint_eq(strlen(p->argv[1]), n);
+        ck_assert_str_eq(p->argv[1], arg);
+        cfg_free(cfg);
+        free(text);
+        free(sec);
+        free(arg);
+}
+END_TEST
+
+START_TEST(test_warnings)
+{
+        struct cfg *cfg = load_ok(SD "[program:a]\ncommand=x\nstratsecs=5\n"
+                                  "[eventlistener:e]\ncommand=y\nevents=TICK_5\n"
+                                  "[fcgi-program:f]\ncommand=z\n[ctlplugin:c]\nsupervisor.ctl_factory=x\n");
+        ck_assert_int_eq(cfg->nwarnings, 3);
+        char *p = path_in("main.conf");
+        char *want = xasprintf("%s:4: [program:a] stratsecs: unknown key 'stratsecs', ignoring", p);
+        /* unsupported section types first (checked before the programs are built) */
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "main.conf:5: [eventlistener:e]"));
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "not supported"));
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[1], "main.conf:8: [fcgi-program:f]"));
+        ck_assert_str_eq(cfg->warnings[2], want);
+        ck_assert_int_eq(cfg->ngroups, 1);
+        free(want);
+        free(p);
+        cfg_free(cfg);
+}
+END_TEST
+
+/* --- errors ----------------------------------------------------------------------------------- */
+
+START_TEST(test_errors)
+{
+        expect_error(SD "[prgram:web]\ncommand=x\n", 2, "prgram:web", NULL, "unknown section type 'prgram'");
+        expect_error(SD "[program:web]\ncommand=x\nautostart=maybe\n", 4, "program:web", "autostart",
+                     "'maybe' is not a boolean");
+        expect_error(SD "[program:web]\ncommand=x\nstopsignal=FOO\n", 4, "program:web", "stopsignal",
+                     "'FOO' is not a signal");
+        expect_error(SD "[program:web]\nautostart=true\n", 2, "program:web", "command", "missing");
+        expect_error(SD "[program:web]\ncommand=x\nnumprocs=2\n", 2, "program:web", "process_name",
+                     "%(process_num)");
+        expect_error(SD "[program:web]\ncommand=x\nnumprocs=2\nprocess_name=%(program_name)s\n", 5,
+                     "program:web", "process_name", "%(process_num)");
+        expect_error(SD "[program:web]\ncommand=x\nstdout_logfile_maxbytes=1.5MB\n", 4, "program:web",
+                     "stdout_logfile_maxbytes", "'1.5MB' is not a byte size");
+        expect_error(SD "[program:web]\ncommand=x\nexitcodes=0,256\n", 4, "program:web", "exitcodes",
+                     "'0,256' is not a list of exit codes");
+        expect_error(SD "[program:web]\ncommand=x\nstartsecs=ten\n", 4, "program:web", "startsecs",
+                     "'ten' is not an integer");
+        expect_error(SD "[program:web]\ncommand=x\nstopasgroup=true\nkillasgroup=false\n", 5, "program:web",
+                     "killasgroup", "stopasgroup=true and killasgroup=false");
+        expect_error(SD "[program:web]\ncommand=x\nautorestart=sometimes\n", 4, "program:web", "autorestart",
+                     "'sometimes'");
+        expect_error(SD "[program:web]\ncommand=x %(nope)s\n", 3, "program:web", "command", "'nope'");
+        expect_error(SD "[program:web]\ncommand=x\nenvironment=A=1,,B=2\n", 4, "program:web", "environment",
+                     "Unexpected end of key/value pairs");
+        expect_error(SD "[program:web]\ncommand=x\numask=999\n", 4, "program:web", "umask", "octal");
+        expect_error(SD "[program:web]\ncommand=x 'open\n", 3, "program:web", "command", "No closing quotation");
+        expect_error(SD "[program:a b]\ncommand=x\n", 2, "program:a b", NULL, "invalid name");
+        expect_error(SD "[supervisord]\nloglevel=loud\n", 3, "supervisord", "loglevel", "'loud'");
+        expect_error(SD "[unix_http_server]\nchmod=0700\n", 2, "unix_http_server", "file", "missing");
+        expect_error(SD "[inet_http_server]\nport=host:\n", 3, "inet_http_server", "port", "no port");
+        expect_error(SD "[inet_http_server]\nport=99999\n", 3, "inet_http_server", "port", "'99999'");
+        expect_error(SD "[group:g]\nprograms=a,nope\n[program:a]\ncommand=x\n", 3, "group:g", "programs",
+                     "program 'nope' is not defined");
+        expect_error(SD "[group:g]\npriority=1\n", 2, "group:g", "programs", "missing");
+        expect_error(SD "[program:web]\ncommand=x\nnot a key\n", 4, "program:web", NULL, "has no '=' or ':'");
+        expect_error(SD "[program:web]\ncommand=x\n=value\n", 4, "program:web", NULL, "without a name");
+        expect_error("key=1\n" SD, 1, NULL, NULL, "outside of any [section]");
+        expect_error(SD "[program:web\ncommand=x\n", 2, NULL, NULL, "no ']'");
+        expect_error(SD "[rpcinterface:x]\nfoo=1\n", 2, "rpcinterface:x", "supervisor.rpcinterface_factory",
+                     "missing");
+        expect_error(SD "[include]\nfoo=*.conf\n", 2, "include", "files", "no files");
+}
+END_TEST
+
+START_TEST(test_error_text_and_all_collected)
+{
+        struct cfg_errors e = load_bad("[program:web]\ncommand=x\nstartsecs=ten\n[program:b]\nautostart=maybe\n"
+                                       "command=y\n[prgram:c]\n");
+        char *p = path_in("main.conf");
+        ck_assert_uint_eq(e.n, 4);
+        /* section types, then [supervisord], then programs */
+        char *want = xasprintf("%s:7: [prgram:c] unknown section type 'prgram'", p);
+        ck_assert_str_eq(e.v[0].text, want);
+        free(want);
+        want = xasprintf("%s: .ini file does not include supervisord section", p);
+        ck_assert_str_eq(e.v[1].text, want);
+        ck_assert_int_eq(e.v[1].line, 0);
+        ck_assert_ptr_null(e.v[1].section);
+        free(want);
+        want = xasprintf("%s:3: [program:web] startsecs: 'ten' is not an integer", p);
+        ck_assert_str_eq(e.v[2].text, want);
+        free(want);
+        ck_assert_str_eq(e.v[3].key, "autostart");
+        ck_assert_int_eq(e.v[3].line, 5);
+        cfg_errors_clear(&e);
+        ck_assert_uint_eq(e.n, 0);
+        free(p);
+
+        /* a missing file */
+        struct cfg_load_options o = opts("/nonexistent/corral.conf");
+        struct cfg *cfg = cfg_load(&o, &e);
+        ck_assert_ptr_null(cfg);
+        ck_assert_uint_eq(e.n, 1);
+        ck_assert_str_eq(e.v[0].file, "/nonexistent/corral.conf");
+        ck_assert_ptr_nonnull(strstr(e.v[0].text, "No such file"));
+        cfg_errors_clear(&e);
+}
+END_TEST
+
+/* --- includes --------------------------------------------------------------------------------- */
+
+START_TEST(test_include)
+{
+        write_file("conf.d/b.conf", "[program:b]\ncommand=x %(here)s\n");
+        write_file("conf.d/a.conf", "[program:a]\ncommand=y\n[include]\nfiles=nothing\n");
+        write_file("conf.d/c.txt", "[program:c]\ncommand=z\n");
+        write_file("main.conf", SD "[include]\nfiles = conf.d/*.conf sub/nomatch*.ini\n  other/*.conf\n");
+        char *p = path_in("main.conf");
+        struct cfg_load_options o = opts(p);
+        struct cfg_errors e = { 0 };
+        struct cfg *cfg = cfg_load(&o, &e);
+        ck_assert_msg(cfg != NULL, "%s", e.n ? e.v[0].text : "");
+        ck_assert_int_eq(cfg->ngroups, 2);
+        ck_assert_str_eq(cfg->groups[0]->name, "a");
+        ck_assert_str_eq(cfg->groups[1]->name, "b");
+        char *d = path_in("conf.d");
+        char *want = xasprintf("x %s", d);
+        ck_assert_str_eq(cfg->groups[1]->procs[0]->command, want);
+        free(want);
+        want = xasprintf("%s/a.conf", d);
+        ck_assert_str_eq(cfg->included[0], want);
+        ck_assert_str_eq(cfg->groups[0]->procs[0]->file, want);
+        free(want);
+        want = xasprintf("%s/b.conf", d);
+        ck_assert_str_eq(cfg->included[1], want);
+        ck_assert_ptr_null(cfg->included[2]);
+        free(want);
+        /* two patterns without a match, and an [include] in an included file */
+        ck_assert_int_eq(cfg->nwarnings, 3);
+        char *nomatch = path_in("sub/nomatch*.ini");
+        want = xasprintf("No file matches via include \"%s\"", nomatch);
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], want));
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[2], "not honoured"));
+        free(want);
+        free(nomatch);
+        free(d);
+        cfg_free(cfg);
+        free(p);
+}
+END_TEST
+
+START_TEST(test_include_errors)
+{
+        write_file("conf.d/bad.conf", "[program:b]\ncommand=x\nstartsecs=ten\n");
+        write_file("unreadable.conf", "[program:u]\ncommand=x\n");
+        char *u = path_in("unreadable.conf");
+        chmod(u, 0);
+        bool can_read = access(u, R_OK) == 0;   /* root reads anything */
+        char *p = path_in("main.conf");
+        write_file("main.conf", SD "[include]\nfiles=conf.d/*.conf unreadable.conf\n");
+        struct cfg_load_options o = opts(p);
+        struct cfg_errors e = { 0 };
+        ck_assert_ptr_null(cfg_load(&o, &e));
+        ck_assert_uint_eq(e.n, can_read ? 1 : 2);
+        char *bad = path_in("conf.d/bad.conf");
+        ck_assert_str_eq(e.v[0].file, can_read ? bad : p);
+        size_t ib = can_read ? 0 : 1;
+        ck_assert_str_eq(e.v[ib].file, bad);
+        ck_assert_int_eq(e.v[ib].line, 3);
+        ck_assert_str_eq(e.v[ib].section, "program:b");
+        ck_assert_str_eq(e.v[ib].key, "startsecs");
+        if (!can_read) {
+                ck_assert_int_eq(e.v[0].line, 3);
+                ck_assert_str_eq(e.v[0].section, "include");
+                ck_assert_str_eq(e.v[0].key, "files");
+                ck_assert_ptr_nonnull(strstr(e.v[0].msg, "can't read included file"));
+        }
+        cfg_errors_clear(&e);
+        free(bad);
+        free(p);
+        free(u);
+}
+END_TEST
+
+/* --- groups, numprocs, ordering --------------------------------------------------------------- */
+
+START_TEST(test_groups)
+{
+        struct cfg *cfg = load_ok(SD
+                "[group:g]\nprograms=inc , w\npriority=5\n"
+                "[program:w]\ncommand=/bin/sleep 1\nprocess_name=%(program_name)s-%(process_num)03d\n"
+                "numprocs=2\nnumprocs_start=7\nenvironment=G=%(group_name)s,N=%(numprocs)d,P=%(process_num)02d\n"
+                "[program:inc]\ncommand=x\npriority=1\n"
+                "[program:solo]\ncommand=x\npriority=3\n");
+        ck_assert_int_eq(cfg->ngroups, 2);
+        ck_assert_str_eq(cfg->groups[0]->name, "solo");         /* priority 3 before 5 */
+        ck_assert_int_eq(cfg->groups[0]->priority, 3);
+        const struct cfg_group *g = cfg->groups[1];
+        ck_assert_str_eq(g->name, "g");
+        ck_assert(g->explicit_group);
+        ck_assert_int_eq(g->priority, 5);
+        ck_assert_int_eq(g->nprocs, 3);
+        ck_assert_str_eq(g->procs[0]->name, "inc");             /* priority 1 first */
+        ck_assert_str_eq(g->procs[1]->name, "w-007");
+        ck_assert_str_eq(g->procs[2]->name, "w-008");
+        ck_assert_str_eq(g->procs[1]->group, "g");
+        ck_assert_str_eq(g->procs[1]->program, "w");
+        ck_assert_int_eq(g->procs[1]->process_num, 7);
+        ck_assert_int_eq(g->procs[2]->process_num, 8);
+        ck_assert_str_eq(g->procs[1]->environment[0], "G=g");
+        ck_assert_str_eq(g->procs[1]->environment[1], "N=2");
+        ck_assert_str_eq(g->procs[1]->environment[2], "P=07");
+        ck_assert_str_eq(g->procs[2]->environment[2], "P=08");
+        ck_assert_ptr_null(cfg_find_group(cfg, "w"));           /* grouped: no group of its own */
+        ck_assert_ptr_null(cfg_find_group(cfg, "inc"));
+        ck_assert_ptr_nonnull(cfg_find_group(cfg, "g"));
+        cfg_free(cfg);
+}
+END_TEST
+
+START_TEST(test_ordering)
+{
+        struct cfg *cfg = load_ok(SD "[program:c]\ncommand=x\n[program:b]\ncommand=x\npriority=10\n"
+                                  "[program:a]\ncommand=x\n[program:z]\ncommand=x\npriority=-1\n");
+        static const char *const want[] = { "z", "b", "a", "c" };
+        ck_assert_int_eq(cfg->ngroups, 4);
+        for (size_t i = 0; i < 4; i++)
+                ck_assert_str_eq(cfg->groups[i]->name, want[i]);
+        cfg_free(cfg);
+}
+END_TEST
+
+START_TEST(test_program_env_visibility)
+{
+        /* a program's own environment is visible in its other keys, not in itself */
+        struct cfg *cfg = load_ok(SD "[program:p]\ncommand=x %(ENV_P)s\nenvironment=P=1\n");
+        ck_assert_str_eq(cfg->groups[0]->procs[0]->command, "x 1");
+        cfg_free(cfg);
+        expect_error(SD "[program:p]\ncommand=x\nenvironment=P=1,Q=%(ENV_P)s\n", 4, "program:p", "environment",
+                     "'ENV_P'");
+}
+END_TEST
+
+/* --- diff ------------------------------------------------------------------------------------- */
+
+START_TEST(test_diff)
+{
+        struct cfg *old = load_ok(SD "[program:same]\ncommand=x\n[program:cmd]\ncommand=x\n"
+                                  "[program:gone]\ncommand=x\n[group:g]\nprograms=m\n[program:m]\ncommand=x\n"
+                                  "[program:prio]\ncommand=x\n");
+        struct cfg *new = load_ok(SD "; moved around, with comments\n[program:new]\ncommand=x\n"
+                                  "[program:cmd]\ncommand=y\n[program:same]\n\ncommand=x\n"
+                                  "[group:g]\nprograms=m,n\n[program:m]\ncommand=x\n[program:n]\ncommand=x\n"
+                                  "[program:prio]\ncommand=x\npriority=1\n");
+        struct cfg_diff d;
+        cfg_diff(old, new, &d);
+        ck_assert_uint_eq(d.nadded, 1);
+        ck_assert_str_eq(d.added[0], "new");
+        ck_assert_uint_eq(d.nchanged, 3);
+        ck_assert_str_eq(d.changed[0], "cmd");
+        ck_assert_str_eq(d.changed[1], "g");
+        ck_assert_str_eq(d.changed[2], "prio");
+        ck_assert_uint_eq(d.nremoved, 1);
+        ck_assert_str_eq(d.removed[0], "gone");
+        ck_assert(cfg_group_equal(cfg_find_group(old, "same"), cfg_find_group(new, "same")));
+        ck_assert(!cfg_group_equal(cfg_find_group(old, "cmd"), cfg_find_group(new, "cmd")));
+        cfg_diff_free(&d);
+        cfg_diff(old, old, &d);
+        ck_assert_uint_eq(d.nadded + d.nchanged + d.nremoved, 0);
+        cfg_diff_free(&d);
+        cfg_free(old);
+        cfg_free(new);
+}
+END_TEST
+
+START_TEST(test_find_default)
+{
+        char *cwd = getcwd(NULL, 0);
+        ck_assert_int_eq(chdir(tmpdir), 0);
+        write_file("supervisord.conf", SD);
+        char *f = cfg_find_default("/nonexistent/bin/corrald");
+        ck_assert_str_eq(f, "supervisord.conf");
+        free(f);
+        write_file("etc/supervisord.conf", SD);
+        char *argv0 = xasprintf("%s/bin/corrald", tmpdir);
+        f = cfg_find_default(argv0);
+        char *want = path_in("etc/supervisord.conf");
+        ck_assert_str_eq(f, want);
+        free(want);
+        free(f);
+        free(argv0);
+        ck_assert_int_eq(chdir(cwd), 0);
+        free(cwd);
+}
+END_TEST
+
+START_TEST(test_resolve_users)
+{
+        char *p = path_in("main.conf");
+        struct cfg_load_options o = opts(p);
+        o.resolve_users = true;
+        struct cfg_errors e = { 0 };
+        struct cfg *cfg = cfg_load_string(SD "[program:r]\ncommand=x\nuser=root\n[unix_http_server]\nfile=s\n"
+                                          "chown=root:root\n", &o, &e);
+        ck_assert_msg(cfg != NULL, "%s", e.n ? e.v[0].text : "");
+        const struct cfg_proc *pr = cfg->groups[0]->procs[0];
+        ck_assert(pr->has_uid);
+        ck_assert_int_eq(pr->uid, 0);
+        ck_assert_int_eq(pr->gid, 0);
+        ck_assert_int_ge(pr->ngroups, 1);
+        ck_assert(cfg->unix_server.has_chown);
+        ck_assert_int_eq(cfg->unix_server.chown_uid, 0);
+        cfg_free(cfg);
+        ck_assert_ptr_null(cfg_load_string(SD "[program:r]\ncommand=x\nuser=no_such_user_xyz\n", &o, &e));
+        ck_assert_uint_eq(e.n, 1);
+        ck_assert_str_eq(e.v[0].key, "user");
+        ck_assert_int_eq(e.v[0].line, 4);
+        cfg_errors_clear(&e);
+        free(p);
+}
+END_TEST
+
+static Suite *
+cfg_suite(void)
+{
+        Suite *s = suite_create("cfg");
+        TCase *tc = tcase_create("core");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_defaults);
+        tcase_add_test(tc, test_program_keys);
+        tcase_add_test(tc, test_servers);
+        tcase_add_test(tc, test_supervisord_keys);
+        tcase_add_test(tc, test_groups);
+        tcase_add_test(tc, test_ordering);
+        tcase_add_test(tc, test_program_env_visibility);
+        tcase_add_test(tc, test_diff);
+        tcase_add_test(tc, test_find_default);
+        tcase_add_test(tc, test_resolve_users);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("dialect");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_dialect);
+        tcase_add_test(tc, test_unknown_section_case);
+        tcase_add_test(tc, test_long_lines);
+        tcase_add_test(tc, test_warnings);
+        tcase_add_test(tc, test_include);
+        tcase_add_test(tc, test_include_errors);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("errors");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_errors);
+        tcase_add_test(tc, test_error_text_and_all_collected);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int
+main(void)
+{
+        SRunner *sr = srunner_create(cfg_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        int failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/* check_http — the control server in one process: ctl_init on a temp unix socket, a non-blocking
+ * client written here, and the libev loop stepped until the reply is complete. */
+#include <check.h>
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "ctl.h"
+#include "http.h"
+#include "logfile.h"
+#include "util.h"
+
+static struct ev_loop *loop;
+static char dir[64];
+static char sock_path[128];
+static struct cfg cfg;
+static ev_timer tick;
+
+static void
+on_tick(struct ev_loop *l, ev_timer *w, int revents)
+{
+        (void)l; (void)w; (void)revents;
+}
+
+static void
+setup(void)
+{
+        signal(SIGPIPE, SIG_IGN);
+        strcpy(dir, "/tmp/check_http.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(sock_path, sizeof sock_path, "%s/s.sock", dir);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.unix_server.enabled = true;
+        cfg.unix_server.file = sock_path;
+        cfg.unix_server.chmod = 0700;
+        loop = ev_default_loop(0);
+        ev_timer_init(&tick, on_tick, 0.005, 0.005);
+        ev_timer_start(loop, &tick);
+}
+
+static void
+teardown(void)
+{
+        ctl_fini();
+        ev_timer_stop(loop, &tick);
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        (void)!system(cmd);
+}
+
+static int
+client_connect(const char *path)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        strcpy(sa.sun_path, path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+        fcntl(fd, F_SETFL, O_NONBLOCK);
+        return fd;
+}
+
+/* A complete response is in buf: headers, then Content-Length bytes or the chunked terminator
+ * (or, with until_text, that text). */
+static bool
+response_complete(const char *buf, size_t len, const char *until_text)
+{
+        if (until_text)
+                return memmem(buf, len, until_text, strlen(until_text)) != NULL;
+        const char *end = memmem(buf, len, "\r\n\r\n", 4);
+        if (!end)
+                return false;
+        const char *cl = strcasestr(buf, "Content-Length: ");
+        if (cl && cl < end)
+                return len >= (size_t)(end + 4 - buf) + strtoul(cl + 16, NULL, 10);
+        return memmem(buf, len, "\r\n0\r\n\r\n", 7) != NULL;
+}
+
+/* Step the loop and read fd until the response is complete, EOF, or 5 s. Returns malloc'd text. */
+static char *
+read_reply(int fd, const char *until_text, bool *ret_eof)
+{
+        size_t len = 0, cap = 65536;
+        char *buf = xmalloc(cap);
+        buf[0] = 0;
+        bool eof = false;
+        double deadline = ev_time() + 5;
+        while (ev_time() < deadline && !response_complete(buf, len, until_text)) {
+                ev_run(loop, EVRUN_ONCE);
+                for (;;) {
+                        if (cap - len < 4096)
+                                buf = xrealloc(buf, cap *= 2);
+                        ssize_t n = read(fd, buf + len, cap - len - 1);
+                        if (n > 0) {
+                                len += (size_t)n;
+                                buf[len] = 0;
+                                continue;
+                        }
+                        if (n == 0 || (errno != EAGAIN && errno != EINTR))
+                                eof = true;
+                        break;
+                }
+                if (eof)
+                        break;
+        }
+        if (ret_eof)
+                *ret_eof = eof;
+        return buf;
+}
+
+static void
+send_all(int fd, const char *data, size_t len)
+{
+        while (len) {
+                ssize_t n = write(fd, data, len);
+                if (n < 0 && errno == EAGAIN) {
+                        ev_run(loop, EVRUN_NOWAIT);
+                        continue;
+                }
+                ck_assert_int_gt(n, 0);
+                data += n;
+                len -= (size_t)n;
+        }
+}
+
+static char *
+exchange(const char *req)
+{
+        int fd = client_connect(sock_path);
+        send_all(fd, req, strlen(req));
+        char *r = read_reply(fd, NULL, NULL);
+        close(fd);
+        return r;
+}
+
+static const char rpc_call[] =
+        "<?xml version='1.0'?>\n<methodCall>\n<methodName>supervisor.noSuchMethod</methodName>\n"
+        "<params>\n</params>\n</methodCall>\n";
+
+static char *
+post_rpc(const char *extra_headers)
+{
+        char req[1024];
+        snprintf(req, sizeof req,
+                 "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/xml\r\n%s"
+                 "Content-Length: %zu\r\n\r\n%s", extra_headers, strlen(rpc_call), rpc_call);
+        return exchange(req);
+}
+
+/* ---- auth ---------------------------------------------------------------------------------------- */
+
+START_TEST(auth_plain_and_sha)
+{
+        ck_assert(http_auth_ok(NULL, NULL, NULL, NULL));
+        ck_assert(http_auth_ok("alice", "secret", "alice", "secret"));
+        ck_assert(!http_auth_ok("alice", "secret", "alice", "secreT"));
+        ck_assert(!http_auth_ok("alice", "secret", "alice", "secret2"));
+        ck_assert(!http_auth_ok("alice", "secret", "bob", "secret"));
+        ck_assert(!http_auth_ok("alice", "secret", NULL, NULL));
+        ck_assert(!http_auth_ok("alice", "secret", "alice", ""));
+        /* sha1("secret") */
+        const char *sha = "{SHA}e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4";
+        ck_assert(http_auth_ok("alice", sha, "alice", "secret"));
+        ck_assert(!http_auth_ok("alice", sha, "alice", "wrong"));
+        ck_assert(!http_auth_ok("alice", sha, "alice", sha));
+}
+END_TEST
+
+START_TEST(auth_required_on_every_url)
+{
+        cfg.unix_server.auth.username = "alice";
+        cfg.unix_server.auth.password = "secret";
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        char *r = post_rpc("");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 401 ", 13), "%s", r);
+        ck_assert_ptr_nonnull(strstr(r, "WWW-Authenticate: Basic realm=\"default\"\r\n"));
+        ck_assert_ptr_nonnull(strcasestr(r, "Connection: close\r\n"));
+        ck_assert_ptr_nonnull(strstr(r, "<p>Error code 401.\r\n"));
+        free(r);
+        r = post_rpc("Authorization: Basic YWxpY2U6d3Jvbmc=\r\n");   /* alice:wrong */
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 401 ", 13), "%s", r);
+        free(r);
+        r = exchange("GET /logtail/x/stdout HTTP/1.1\r\nHost: \r\n\r\n");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 401 ", 13), "%s", r);
+        free(r);
+        r = post_rpc("Authorization: Basic YWxpY2U6c2VjcmV0\r\n");   /* alice:secret */
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
+        free(r);
+}
+END_TEST
+
+/* ---- core ---------------------------------------------------------------------------------------- */
+
+START_TEST(rpc_post_is_text_xml)
+{
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        char *r = post_rpc("");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17), "%s", r);
+        ck_assert_ptr_nonnull(strstr(r, "Content-Type: text/xml\r\n"));
+        ck_assert_ptr_nonnull(strstr(r, "<methodResponse>"));
+        free(r);
+        /* prefix match, like supervisord */
+        char req[512];
+        snprintf(req, sizeof req, "POST /RPC2/x HTTP/1.0\r\nContent-Length: %zu\r\n\r\n%s",
+                 strlen(rpc_call), rpc_call);
+        r = exchange(req);
+        ck_assert_msg(!strncmp(r, "HTTP/1.0 200 OK\r\n", 17), "%s", r);
+        free(r);
+}
+END_TEST
+
+START_TEST(error_pages)
+{
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        char *r = exchange("GET /nonexistent HTTP/1.1\r\nHost: x\r\n\r\n");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 404 Not Found\r\n", 24), "%s", r);
+        ck_assert_ptr_nonnull(strstr(r, "Content-Type: text/html\r\n"));
+        ck_assert_ptr_nonnull(strstr(r, "\r\n\r\n<head>\r\n<title>Error response</title>\r\n</head>\r\n<body>\r\n"
+                                        "<h1>Error response</h1>\r\n<p>Error code 404.\r\n"
+                                        "<p>Message: Not Found.\r\n</body>\r\n"));
+        free(r);
+        r = exchange("GET /RPC2 HTTP/1.0\r\n\r\n");
+        ck_assert_msg(!strncmp(r, "HTTP/1.0 400 Bad Request\r\n", 26), "%s", r);
+        free(r);
+        r = exchange("POST /logtail/foo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 400 ", 13), "%s", r);
+        free(r);
+        /* ctl's exact tail -f bytes: empty Host and an extra CRLF (no such process here → 404) */
+        r = exchange("GET /logtail/bogus/stdout HTTP/1.1\r\nHost: \r\nAccept-Encoding: chunked\r\n"
+                     "Accept: */*\r\nUser-agent: Supervisor HTTP Client\r\n\r\n\r\n");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 404 ", 13), "%s", r);
+        free(r);
+        r = exchange("GET /mainlogtail HTTP/1.1\r\nHost: \r\n\r\n");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 404 ", 13), "%s", r);
+        free(r);
+}
+END_TEST
+
+START_TEST(keepalive_and_pipelining)
+{
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        char one[512];
+        snprintf(one, sizeof one, "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: %zu\r\n\r\n%s",
+                 strlen(rpc_call), rpc_call);
+        char two[1024];
+        snprintf(two, sizeof two, "%s%s", one, one);
+        int fd = client_connect(sock_path);
+        send_all(fd, two, strlen(two));
+        char *r = read_reply(fd, "</methodResponse>\n", NULL);
+        /* wait for the second one too */
+        char *second = NULL;
+        double deadline = ev_time() + 5;
+        size_t n = 0;
+        while (ev_time() < deadline) {
+                const char *p = r;
+                n = 0;
+                while ((p = strstr(p, "HTTP/1.1 200 OK"))) {
+                        n++;
+                        p++;
+                }
+                if (n == 2)
+                        break;
+                second = read_reply(fd, "</methodResponse>\n", NULL);
+                char *joined = xasprintf("%s%s", r, second);
+                free(r);
+                free(second);
+                r = joined;
+        }
+        ck_assert_msg(n == 2, "%s", r);
+        free(r);
+        close(fd);
+}
+END_TEST
+
+/* ---- limits -------------------------------------------------------------------------------------- */
+
+START_TEST(oversized_body_is_413_at_once)
+{
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        int fd = client_connect(sock_path);
+        const char *h = "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 104857600\r\n\r\n";
+        send_all(fd, h, strlen(h));
+        bool eof;
+        char *r = read_reply(fd, NULL, &eof);
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 413 ", 13), "%s", r);
+        free(r);
+        close(fd);
+        /* and the server still answers */
+        r = post_rpc("");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
+        free(r);
+}
+END_TEST
+
+START_TEST(chunked_oversized_body_is_dropped)
+{
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        int fd = client_connect(sock_path);
+        const char *h = "POST /RPC2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        send_all(fd, h, strlen(h));
+        static char chunk[65536 + 16];
+        int hl = snprintf(chunk, sizeof chunk, "10000\r\n");
+        memset(chunk + hl, 'a', 65536);
+        memcpy(chunk + hl + 65536, "\r\n", 2);
+        bool eof = false;
+        for (int i = 0; i < 40 && !eof; i++) {          /* 2.5 MiB > 1 MiB */
+                const char *p = chunk;
+                size_t left = (size_t)hl + 65536 + 2;
+                while (left && !eof) {
+                        ssize_t n = write(fd, p, left);
+                        if (n > 0) {
+                                p += n;
+                                left -= (size_t)n;
+                        } else if (errno == EAGAIN) {
+                                ev_run(loop, EVRUN_ONCE);
+                        } else {
+                                eof = true;     /* EPIPE / ECONNRESET: dropped */
+                        }
+                }
+        }
+        if (!eof) {
+                char *r = read_reply(fd, NULL, &eof);
+                free(r);
+        }
+        ck_assert(eof);
+        close(fd);
+        char *r = post_rpc("");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
+        free(r);
+}
+END_TEST
+
+START_TEST(silent_client_does_not_block_others)
+{
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        int silent = client_connect(sock_path);
+        const char *h = "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n<?xml";
+        send_all(silent, h, strlen(h));
+        for (int i = 0; i < 5; i++) {
+                char *r = post_rpc("");
+                ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
+                free(r);
+        }
+        close(silent);
+}
+END_TEST
+
+/* ---- sockets ------------------------------------------------------------------------------------- */
+
+START_TEST(socket_mode_and_removal)
+{
+        cfg.unix_server.chmod = 0700;
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        struct stat st;
+        ck_assert_int_eq(lstat(sock_path, &st), 0);
+        ck_assert(S_ISSOCK(st.st_mode));
+        ck_assert_int_eq(st.st_mode & 07777, 0700);
+        /* no leftover <file>.<pid> */
+        char tmp[160];
+        snprintf(tmp, sizeof tmp, "%s.%ld", sock_path, (long)getpid());
+        ck_assert_int_ne(access(tmp, F_OK), 0);
+        char *url = xasprintf("unix://%s", sock_path);
+        ck_assert_str_eq(ctl_server_url(&cfg), url);
+        free(url);
+        ctl_fini();
+        ck_assert_int_ne(access(sock_path, F_OK), 0);
+}
+END_TEST
+
+START_TEST(stale_socket_replaced)
+{
+        /* a socket file nobody listens on */
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        strcpy(sa.sun_path, sock_path);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+        close(fd);
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        char *r = post_rpc("");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
+        free(r);
+}
+END_TEST
+
+START_TEST(live_socket_refused)
+{
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        strcpy(sa.sun_path, sock_path);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+        ck_assert_int_eq(listen(fd, 4), 0);
+        ck_assert_int_eq(ctl_init(loop, &cfg), -EADDRINUSE);
+        struct stat st;
+        ck_assert_int_eq(stat(sock_path, &st), 0);      /* still there, still theirs */
+        int c = client_connect(sock_path);
+        close(c);
+        close(fd);
+}
+END_TEST
+
+START_TEST(inet_non_loopback_needs_password)
+{
+        struct cfg c = { 0 };
+        c.inet_server.enabled = true;
+        c.inet_server.host = "0.0.0.0";
+        c.inet_server.port = 0;
+        ck_assert_int_eq(ctl_init(loop, &c), -EPERM);
+        c.inet_server.host = "";
+        ck_assert_int_eq(ctl_init(loop, &c), -EPERM);
+        c.inet_server.auth.username = "u";
+        c.inet_server.auth.password = "p";
+        ck_assert_int_eq(ctl_init(loop, &c), 0);
+        ctl_fini();
+        c.inet_server.auth.username = NULL;
+        c.inet_server.auth.password = NULL;
+        c.inet_server.host = "127.0.0.1";
+        ck_assert_int_eq(ctl_init(loop, &c), 0);
+        ck_assert_str_eq(ctl_server_url(&c), "http://127.0.0.1:0");
+        ctl_fini();
+}
+END_TEST
+
+static Suite *
+http_suite(void)
+{
+        Suite *s = suite_create("http");
+        TCase *tc = tcase_create("auth");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, auth_plain_and_sha);
+        tcase_add_test(tc, auth_required_on_every_url);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("core");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, rpc_post_is_text_xml);
+        tcase_add_test(tc, error_pages);
+        tcase_add_test(tc, keepalive_and_pipelining);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("limits");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 20);
+        tcase_add_test(tc, oversized_body_is_413_at_once);
+        tcase_add_test(tc, chunked_oversized_body_is_dropped);
+        tcase_add_test(tc, silent_client_does_not_block_others);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("sockets");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, socket_mode_and_removal);
+        tcase_add_test(tc, stale_socket_replaced);
+        tcase_add_test(tc, live_socket_refused);
+        tcase_add_test(tc, inet_non_loopback_needs_password);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int
+main(void)
+{
+        SRunner *sr = srunner_create(http_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        int failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
