@@ -105,8 +105,7 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_START]              = REJECT(FAULT_ALREADY_STARTED),
                 /* no process to signal; do not wait out the retries (supervisord's kill()) */
                 [PE_STOP]               = GO(PROC_STOPPED, ACT_RESET_BACKOFF),
-                /* supervisord: no pid → an error message → FAILED */
-                [PE_SIGNAL]             = REJECT(FAULT_FAILED),
+                [PE_SIGNAL]             = REJECT(FAULT_NOT_RUNNING),     /* not signallable */
                 [PE_SPAWNED]            = NEVER,
                 [PE_SPAWN_FAILED]       = NEVER,
                 [PE_STARTSECS_ELAPSED]  = NEVER,
@@ -122,7 +121,7 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 /* supervisord spawns nothing and the wait ends in ABNORMAL_TERMINATION */
                 [PE_START]              = REJECT(FAULT_ABNORMAL_TERMINATION),
                 [PE_STOP]               = REJECT(FAULT_NOT_RUNNING),
-                [PE_SIGNAL]             = REJECT(FAULT_NOT_RUNNING),
+                [PE_SIGNAL]             = STAY(ACT_SIGNAL_USER),        /* signallable */
                 [PE_SPAWNED]            = NEVER,
                 [PE_SPAWN_FAILED]       = NEVER,
                 [PE_STARTSECS_ELAPSED]  = NEVER,
