@@ -997,9 +997,16 @@ capped(double t)
         return (int64_t)t;
 }
 
+/* A channel's log path as supervisord's process.config.*_logfile: the configured path, the name
+ * outlog chose for AUTO, "" for NONE. */
 static const char *
 log_of(const struct proc *p, enum outlog_channel ch)
 {
+        const struct cfg_log *l = ch == OUTLOG_STDOUT ? &p->cfg->out : &p->cfg->err;
+        if (l->kind == CFG_LOG_NONE)
+                return "";
+        if (l->kind == CFG_LOG_PATH && l->path)
+                return l->path;
         const char *s = p->log ? outlog_path(p->log, ch) : NULL;
         return s ? s : "";
 }
