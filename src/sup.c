@@ -524,6 +524,9 @@ stop_finish(void)
          * logs are closed now, and the new processes get fresh names. */
         if (!cur->cfg->sd.nocleanup && penv.childlogdir)
                 outlog_cleanup_auto(penv.childlogdir, penv.identifier ? penv.identifier : "supervisor");
+        enum log_level level;
+        if (cur->cfg->sd.loglevel && log_level_parse(cur->cfg->sd.loglevel, &level) == 0)
+                log_set_level(level);
         groups_build(cur);
         mood = SUP_RUNNING;
         proc_set_autorestart(true);

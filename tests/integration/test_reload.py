@@ -3,6 +3,7 @@
 that changes nothing, and reread/add/remove (supervisorctl reread, update, add, remove)."""
 import os
 import signal
+import textwrap
 
 from conftest import STARTED, alive, proc_status, wait_until
 
@@ -137,3 +138,21 @@ def test_sighup_clears_old_auto_logs(corral):
     d.wait_spawned("a", 2)
     now = wait_until(lambda: glob.glob(pattern), what="AUTO log of the new a")
     assert len(now) == 1 and now != first, (first, now)
+
+
+def test_sighup_applies_the_new_loglevel(corral):
+    from conftest import children_of
+    d = corral.start(BASE)          # loglevel=debug
+    old = d.wait_spawned("a")[0]
+    d.write_config("[supervisord]\nlogfile=%s/corrald.log\npidfile=%s/corrald.pid\nchildlogdir=%s\n"
+                   "loglevel=warn\n" % (d.dir, d.dir, d.dir) + textwrap.dedent(BASE))
+    d.reload()
+
+    def new_a():
+        return [c for c in children_of(d.pid) if c != old and alive(c)
+                and open(f"/proc/{c}/cmdline", "rb").read().startswith(b"/bin/sleep\x001000")]
+    pid = wait_until(new_a, what="a restarted")[0]
+    # A WARN line as a barrier: the unexpected exit of the new a. Its INFO spawn line came first.
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: d.log().count("exited: a") >= 1, what="WARN exit line")
+    assert len(d.spawned_pids("a")) == 1, "INFO lines still logged after loglevel=warn"
