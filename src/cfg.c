@@ -323,8 +323,10 @@ classify(struct reader *r, const char *line, size_t len)
         int indent = (int)(start - line);
         if (r->have_prev_key && start > line) {
                 r->kind = indent > r->key_indent ? LK_CONT : LK_CONT_AS_KEY;
-                if (r->kind == LK_CONT_AS_KEY)
+                if (r->kind == LK_CONT_AS_KEY) {        /* a new key: deeper lines continue it */
                         r->blank_run = 0;
+                        r->key_indent = indent;
+                }
                 return;
         }
         r->blank_run = 0;

@@ -363,6 +363,10 @@ START_TEST(test_dialect_edges)
         ck_assert_int_eq(cfg->nwarnings, 1);
         ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "main.conf:8: [program:q] note: unknown key"));
         cfg_free(cfg);
+        /* indentation relative to the key line, as configparser: 4, then 2 (a key), then 3 (continues) */
+        cfg = load_ok(SD "[program:q]\n    command=/bin/q\n  directory=/q\n   more\n");
+        ck_assert_str_eq(cfg->groups[0]->procs[0]->directory, "/q\nmore");
+        cfg_free(cfg);
         struct cfg_errors e = load_bad(SD "[ y ]\na=1\n");
         ck_assert_str_eq(e.v[0].section, " y ");
         cfg_errors_clear(&e);
