@@ -523,6 +523,13 @@ START_TEST(test_error_text_and_all_collected)
         ck_assert_str_eq(e.v[0].file, "/nonexistent/corral.conf");
         ck_assert_ptr_nonnull(strstr(e.v[0].text, "No such file"));
         cfg_errors_clear(&e);
+        o.path = NULL;
+        ck_assert_ptr_null(cfg_load(&o, &e));
+        ck_assert_ptr_null(cfg_load_string(SD, &o, &e));
+        ck_assert_uint_eq(e.n, 2);
+        ck_assert_str_eq(e.v[0].text, "no configuration file given");
+        ck_assert_ptr_null(e.v[0].file);
+        cfg_errors_clear(&e);
 }
 END_TEST
 
