@@ -32,7 +32,10 @@ err_kv(struct cfg_ctx *c, const struct cfg_section *s, const struct cfg_kv *kv, 
         if (vasprintf(&msg, fmt, ap) < 0)
                 msg = xstrdup("?");
         va_end(ap);
-        cfg_add_error(c, kv->file->path, kv->line, s->name, kv->key, msg);
+        if (kv)
+                cfg_add_error(c, kv->file->path, kv->line, s->name, kv->key, msg);
+        else                    /* can't happen; the section's header line is the next best */
+                cfg_add_error(c, s->file->path, s->line, s->name, NULL, msg);
 }
 
 /* An error about a section as a whole (or a missing key): at its header line. */
