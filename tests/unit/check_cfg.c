@@ -245,6 +245,33 @@ START_TEST(test_program_keys)
 }
 END_TEST
 
+START_TEST(test_logfile_kinds)
+{
+        struct cfg *cfg = load_ok(SD "[program:a]\ncommand=x\nstdout_logfile=OFF\nstderr_logfile=syslog\n"
+                                  "[program:b]\ncommand=x\nstdout_logfile=auto\nstderr_logfile=~/b.err\n"
+                                  "stdout_syslog=true\nstderr_logfile_maxbytes=0\nstdout_logfile_maxbytes=0\n"
+                                  "[program:c]\ncommand=x\nstdout_logfile=none\nstderr_logfile=rel/c.err\n");
+        const struct cfg_proc *a = find_proc(cfg, "a", "a"), *b = find_proc(cfg, "b", "b"),
+                              *c = find_proc(cfg, "c", "c");
+        ck_assert_int_eq(a->out.kind, CFG_LOG_NONE);
+        ck_assert(!a->out.syslog);
+        ck_assert_int_eq(a->err.kind, CFG_LOG_NONE);   /* logfile=syslog: no file, syslog on */
+        ck_assert(a->err.syslog);
+        ck_assert_ptr_null(a->err.path);
+        ck_assert_int_eq(b->out.kind, CFG_LOG_AUTO);
+        ck_assert(b->out.syslog);
+        ck_assert_int_eq(b->err.kind, CFG_LOG_PATH);
+        ck_assert_str_eq(b->err.path, "/home/tester/b.err");
+        ck_assert_int_eq(b->err.maxbytes, 0);
+        ck_assert_int_eq(c->out.kind, CFG_LOG_NONE);
+        ck_assert_str_eq(c->err.path, "rel/c.err");    /* relative to the cwd, as supervisord */
+        /* AUTO without rollover is warned about (stdout of b only: its stderr is a path) */
+        ck_assert_int_eq(cfg->nwarnings, 1);
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "[program:b] stdout_logfile_maxbytes: AUTO logging"));
+        cfg_free(cfg);
+}
+END_TEST
+
 START_TEST(test_servers)
 {
         struct cfg *cfg = load_ok(SD
@@ -877,6 +904,7 @@ cfg_suite(void)
         tcase_add_test(tc, test_defaults);
         tcase_add_test(tc, test_program_keys);
         tcase_add_test(tc, test_servers);
+        tcase_add_test(tc, test_logfile_kinds);
         tcase_add_test(tc, test_supervisord_keys);
         tcase_add_test(tc, test_groups);
         tcase_add_test(tc, test_ordering);
