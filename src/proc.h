@@ -53,6 +53,7 @@ struct proc {
         bool exit_expected;             /* the last exit's status was in exitcodes */
         unsigned busy;                  /* dispatch depth: proc_free is deferred while > 0 */
         bool dead;                      /* proc_free was called while busy */
+        bool held_back;                 /* an automatic start waits for proc_set_autorestart(true) */
 };
 
 /* The runtime context proc needs (set once by sup). */
@@ -66,7 +67,8 @@ struct proc_env {
 void proc_setup(const struct proc_env *env);
 
 /* Automatic (re)starts (autorestart, backoff retries) are suppressed while false: sup turns it off
- * while shutting down or reloading. */
+ * while shutting down or reloading. Starts that fell due meanwhile happen when it is turned on
+ * again (for processes still in BACKOFF or EXITED). */
 void proc_set_autorestart(bool allowed);
 
 struct proc *proc_new(const struct cfg_proc *cfg, struct proc_group *group);

@@ -568,8 +568,34 @@ START_TEST(test_autorestart_and_suppression)
         run_until(never, p, 0.3);
         ck_assert_int_eq(count_in(&r, PROC_STARTING), n);
         ck_assert_int_eq(p->state, PROC_EXITED);
+        /* the start that fell due happens once automatic starts are back */
         proc_set_autorestart(true);
+        ck_assert_int_eq(count_in(&r, PROC_STARTING), n + 1);
+        proc_set_autorestart(false);
+        ck_assert(wait_state(p, PROC_EXITED, 5));
         proc_watch_remove(&r.w);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_backoff_held_back)
+{
+        struct cfg_proc *c = mkcfg("held", "exit 1");
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        ck_assert(wait_state(p, PROC_BACKOFF, 5));
+        proc_set_autorestart(false);
+        /* the 1 s retry falls due but does not happen */
+        ck_assert(!run_until(never, p, 1.3));
+        ck_assert_int_eq(p->state, PROC_BACKOFF);
+        ck_assert_int_eq(p->backoff, 1);
+        proc_set_autorestart(true);
+        ck_assert(p->state == PROC_STARTING || p->state == PROC_BACKOFF);
+        ck_assert(wait_state(p, PROC_BACKOFF, 5));
+        ck_assert_int_eq(p->backoff, 2);
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert_int_eq(p->state, PROC_STOPPED);
         proc_free(p);
         freecfg(c);
 }
@@ -711,6 +737,7 @@ proc_suite(void)
         tcase_add_test(tc, test_exit_in_starting_expected);
         tcase_add_test(tc, test_autorestart_and_suppression);
         tcase_add_test(tc, test_signal);
+        tcase_add_test(tc, test_backoff_held_back);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("stop");
