@@ -45,6 +45,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 .PHONY: all run check check-build check-unit check-integration check-systemd check-fuzz \
         install clean bench bench-quick fuzz deps
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(B)/corrald $(B)/corralctl
 
