@@ -20,9 +20,8 @@
 #include "spawn.h"
 #include "util.h"
 
-/* First "waiting for x to stop" after this long in STOPPING, then every REPORT_EVERY seconds
- * (supervisord's stopProcess polls after 50 ms and reports at most every 2 s). */
-#define REPORT_FIRST 0.05
+/* "waiting for x to stop" while STOPPING: at once, then every REPORT_EVERY seconds (supervisord's
+ * stopProcess reports at most every 2 s). */
 #define REPORT_EVERY 2.0
 
 static struct {
@@ -420,10 +419,16 @@ apply(struct proc *p, enum proc_event ev)
                 arm(p, p->backoff);
         if (cell.actions & ACT_ARM_STOPWAIT) {
                 double now = time_monotonic();
-                if (from != PROC_STOPPING)
-                        /* supervisord reports only while a stopProcess waits; shutdown and
-                         * reload (automatic starts off) use sup's "waiting for … to die" */
-                        p->next_report = P.autorestart ? now + REPORT_FIRST : 0;
+                if (from != PROC_STOPPING) {
+                        /* supervisord reports while a stopProcess waits, starting at once (even
+                         * when the process is about to be reaped); shutdown and reload
+                         * (automatic starts off) use sup's "waiting for … to die" instead */
+                        p->next_report = 0;
+                        if (P.autorestart) {
+                                log_info("waiting for %s to stop", c->name);
+                                p->next_report = now + REPORT_EVERY;
+                        }
+                }
                 p->stop_deadline = now + (c->stopwaitsecs > 0 ? c->stopwaitsecs : 0);
                 arm_stopping(p);
         }
