@@ -49,6 +49,8 @@ kill_tracked(void)
 {
         for (int i = 0; i < ntracked; i++)
                 (void)kill(-tracked[i], SIGKILL);
+        if (logpath[0])
+                unlink(logpath);
 }
 
 static void
@@ -190,6 +192,29 @@ zombies(void)
         return n;
 }
 
+/* No process (live or zombie) has us as its parent. */
+static bool
+no_children(struct proc *unused)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        char path[300], ppid[32];
+        bool none = true;
+
+        (void)unused;
+        snprintf(ppid, sizeof ppid, "PPid:\t%d\n", (int)getpid());
+        while (none && (e = readdir(d))) {
+                if (e->d_name[0] < '0' || e->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+                char *s = slurp(path);
+                none = !strstr(s, ppid);
+                free(s);
+        }
+        closedir(d);
+        return none;
+}
+
 /* Records every transition. */
 struct rec {
         struct proc_watch w;
@@ -231,7 +256,7 @@ START_TEST(test_backoff_to_fatal)
         ck_assert(wait_state(p, PROC_FATAL, 10));
         double took = time_monotonic() - t0;
         /* 2 failed starts (startretries+1) separated by a 1 s backoff */
-        ck_assert_msg(took >= 0.9 && took < 3, "took %f", took);
+        ck_assert_msg(took >= 0.9 && took < 6, "took %f", took);      /* generous: loaded CI */
         ck_assert_int_eq(count_in(&r, PROC_STARTING), 2);
         ck_assert_int_eq(count_in(&r, PROC_BACKOFF), 2);
         ck_assert_int_eq(r.seq[r.n - 1], PROC_FATAL);
@@ -359,7 +384,7 @@ START_TEST(test_stop_escalates_and_kills_leftovers)
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
         ck_assert(wait_state(p, PROC_STOPPED, 5));
         double took = time_monotonic() - t0;
-        ck_assert_msg(took >= 0.95 && took < 2.5, "took %f", took);
+        ck_assert_msg(took >= 0.95 && took < 5, "took %f", took);
         ck_log("waiting for stubborn to stop");
         ck_log("killing 'stubborn' (");
         ck_log(") with SIGKILL");
@@ -653,7 +678,8 @@ START_TEST(test_many_and_orphans)
         for (int i = 0; i < N; i++)
                 ck_assert(wait_state(p[i], PROC_EXITED, 5));
         ck_assert_int_eq(proc_count_running(), 0);
-        run_until(never, p[0], 0.6);    /* the orphans exit and are reaped as unknown pids */
+        /* the orphans exit and are reaped as unknown pids */
+        ck_assert(run_until(no_children, NULL, 10));
         ck_assert_int_eq(zombies(), 0);
         errno = 0;
         ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
