@@ -19,7 +19,7 @@ struct proc_group;
 struct proc;
 
 /* Somebody waiting for state changes of one process (startProcess wait=true, tests, events).
- * Embedded in its owner; the callback may unlink itself (and only itself). */
+ * Embedded in its owner and zero-initialised; the callback may unlink itself (and only itself). */
 struct proc_watch {
         struct proc_watch *next, *prev;
         void (*on_change)(struct proc_watch *w, struct proc *p, enum proc_state from, enum proc_state to);
@@ -64,6 +64,8 @@ struct proc_env {
         const char *identifier;
         bool strip_ansi;
 };
+/* Copies env and starts the one catch-all ev_child on env->loop (the default loop). Call before
+ * proc_new (the outlog of a new process is created on that loop). */
 void proc_setup(const struct proc_env *env);
 
 /* Automatic (re)starts (autorestart, backoff retries) are suppressed while false: sup turns it off
