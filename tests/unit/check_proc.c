@@ -403,6 +403,31 @@ START_TEST(test_stop_escalates_and_kills_leftovers)
 }
 END_TEST
 
+START_TEST(test_stop_exits_cleanly)
+{
+        /* the worker handles TERM itself and exits 0: an expected stop, logged at INFO */
+        struct cfg_proc *c = mkcfg("polite", "trap 'exit 0' TERM; sleep 100 & wait");
+        c->startsecs = 0;
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        pid_t pgid = p->pid;
+        track(pgid);
+        run_until(never, p, 0.2);
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert(wait_state(p, PROC_STOPPED, 5));
+        ck_assert_int_eq(p->exitstatus, 0);
+        ck_log("waiting for polite to stop");
+        ck_log("INFO stopped: polite (exit status 0)");
+        /* its background sleep did not survive the stop */
+        double end = time_monotonic() + 3;
+        while (kill(-pgid, 0) == 0 && time_monotonic() < end)
+                ev_run(loop, EVRUN_ONCE);
+        ck_assert_int_eq(kill(-pgid, 0), -1);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
 START_TEST(test_stopasgroup)
 {
         struct cfg_proc *c = mkcfg("grp", "sleep 100 & sleep 100; :");
@@ -783,6 +808,7 @@ proc_suite(void)
         tcase_set_timeout(tc, 20);
         tcase_add_test(tc, test_stop_escalates_and_kills_leftovers);
         tcase_add_test(tc, test_stopasgroup);
+        tcase_add_test(tc, test_stop_exits_cleanly);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("spawn");
