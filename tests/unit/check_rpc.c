@@ -659,6 +659,26 @@ END_TEST
 
 /* --- deferred replies (need the real process runtime) -------------------------------------------- */
 
+static void
+on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+        (void)loop; (void)w; (void)revents;
+}
+
+/* Run the loop until *flag is set or seconds have passed; a tick keeps ev_run from blocking. */
+static void
+run_until(const int *flag, double seconds)
+{
+        struct ev_loop *loop = ev_default_loop(0);
+        ev_timer tick;
+        ev_timer_init(&tick, on_tick, 0.05, 0.05);
+        ev_timer_start(loop, &tick);
+        double end = ev_time() + seconds;
+        while (!(flag && *flag) && ev_time() < end)
+                ev_run(loop, EVRUN_ONCE);
+        ev_timer_stop(loop, &tick);
+}
+
 /* Dispatch and run the loop until the reply comes (deadline in seconds). */
 static struct reply
 call_wait(const char *method, struct xr_value *params, double deadline, bool *ret_deferred)
@@ -667,10 +687,7 @@ call_wait(const char *method, struct xr_value *params, double deadline, bool *re
         struct reply r = { 0 };
         struct rpc_pending *p = rpc_dispatch(req, strlen(req), on_done, &r);
         *ret_deferred = p != NULL;
-        struct ev_loop *loop = ev_default_loop(0);
-        double end = ev_time() + deadline;
-        while (!r.calls && ev_time() < end)
-                ev_run(loop, EVRUN_ONCE);
+        run_until(&r.calls, deadline);
         ck_assert_msg(r.calls == 1, "%s: no reply within %.1fs", method, deadline);
         free(req);
         return r;
@@ -783,9 +800,7 @@ START_TEST(test_cancel_pending)
         ck_assert_ptr_nonnull(p);
         rpc_cancel(p);
         /* The process goes on starting; nobody is called back. */
-        double end = ev_time() + 2;
-        while (ev_time() < end)
-                ev_run(ev_default_loop(0), EVRUN_ONCE);
+        run_until(NULL, 1.5);
         ck_assert_int_eq(r.calls, 0);
         free(req);
         struct xr_response info = call_value("supervisor.getProcessInfo", args(1, xr_string("sleeper")));
