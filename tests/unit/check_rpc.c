@@ -287,6 +287,13 @@ START_TEST(test_bad_names)
 {
         /* With no such group every name-taking method says BAD_NAME with the name as given. */
         expect_vector("rpc_64_");       /* stopProcessGroup bogus */
+        expect_vector("rpc_09_");       /* getProcessInfo bogus */
+        expect_vector("rpc_21_");       /* startProcess bogus */
+        expect_vector("rpc_37_");       /* sendProcessStdin bogus */
+        expect_vector("rpc_43_");       /* addProcessGroup bogus */
+        expect_vector("rpc_45_");       /* removeProcessGroup bogus */
+        expect_vector("rpc_55_");       /* getProcessInfo() */
+        expect_vector("rpc_56_");       /* getProcessInfo('a', 'b') */
         expect_fault("supervisor.getProcessInfo", args(1, xr_string("bogus")), 10, "BAD_NAME: bogus");
         expect_fault("supervisor.startProcess", args(1, xr_string("nogroup:x")), 10, "BAD_NAME: nogroup:x");
         expect_fault("supervisor.stopProcess", args(2, xr_string("g:*"), xr_bool(false)), 10, "BAD_NAME: g:*");
@@ -542,8 +549,7 @@ START_TEST(test_not_running)
         expect_fault("supervisor.signalProcess", args(2, xr_string("sleeper"), xr_string("HUP")), 70,
                      "NOT_RUNNING: sleeper");
         /* The signal is validated first. */
-        expect_fault("supervisor.signalProcess", args(2, xr_string("sleeper"), xr_string("NOPE")), 11,
-                     "BAD_SIGNAL: NOPE");
+        expect_vector("rpc_33_");       /* signalProcess('sleeper', 'NOPE') → BAD_SIGNAL: NOPE */
         expect_fault("supervisor.sendProcessStdin", args(2, xr_string("sleeper"), xr_string("x\n")), 70,
                      "NOT_RUNNING: sleeper");
         expect_fault("supervisor.startProcess", args(1, xr_string("missing")), 20,
@@ -745,6 +751,9 @@ START_TEST(test_start_stop_wait)
 
         /* Exits at once with startsecs=1: SPAWN_ERROR, as supervisord (start_fatal). */
         rep = call_wait("supervisor.startProcess", args(1, xr_string("quick")), 10, &deferred);
+        char *want = vector("start_fatal__", ".response.xml");
+        ck_assert_str_eq(rep.body, want);
+        free(want);
         r = parse_reply(&rep);
         ck_assert_int_eq(r.fault_code, 50);
         ck_assert_str_eq(r.fault_string, "SPAWN_ERROR: quick");
