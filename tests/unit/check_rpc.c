@@ -663,6 +663,32 @@ START_TEST(test_reload_add_remove)
 }
 END_TEST
 
+START_TEST(test_shutdown_state)
+{
+        if (!have_table)
+                return;
+        /* shutdown replies true first; the daemon stops on the next loop iteration. */
+        struct xr_response r = call_value("supervisor.shutdown", xr_array());
+        ck_assert(r.value && r.value->type == XR_BOOL && r.value->b);
+        xr_response_free(&r);
+        ck_assert_int_eq(sup_mood(), SUP_RUNNING);
+        ev_run(ev_default_loop(0), EVRUN_NOWAIT);
+        ck_assert_int_eq(sup_mood(), SUP_SHUTDOWN);
+        expect_fault("supervisor.getPID", xr_array(), 6, "SHUTDOWN_STATE");
+        expect_fault("supervisor.getState", xr_array(), 6, "SHUTDOWN_STATE");
+        expect_fault("supervisor.startProcess", args(1, xr_string("sleeper")), 6, "SHUTDOWN_STATE");
+        expect_fault("supervisor.signalAllProcesses", args(1, xr_string("HUP")), 6, "SHUTDOWN_STATE");
+        expect_fault("supervisor.shutdown", xr_array(), 6, "SHUTDOWN_STATE");
+        /* system.* and sendRemoteCommEvent never check. */
+        r = call_value("system.listMethods", xr_array());
+        ck_assert_uint_eq(r.value->arr.n, 41);
+        xr_response_free(&r);
+        r = call_value("supervisor.sendRemoteCommEvent", args(2, xr_string("t"), xr_string("d")));
+        ck_assert(r.value && r.value->b);
+        xr_response_free(&r);
+}
+END_TEST
+
 /* --- deferred replies (need the real process runtime) -------------------------------------------- */
 
 static void
@@ -842,6 +868,7 @@ rpc_suite(void)
         tcase_add_test(tc, test_not_running);
         tcase_add_test(tc, test_logs);
         tcase_add_test(tc, test_reload_add_remove);
+        tcase_add_test(tc, test_shutdown_state);
         tcase_add_test(tc, test_start_stop_wait);
         tcase_add_test(tc, test_group_wait_and_multicall);
         tcase_add_test(tc, test_cancel_pending);
