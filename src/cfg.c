@@ -77,6 +77,9 @@ cfg_errors_clear(struct cfg_errors *errs)
         free(errs->v);
         errs->v = NULL;
         errs->n = 0;
+        strv_free(errs->warnings);
+        errs->warnings = NULL;
+        errs->nwarnings = 0;
 }
 
 /* --- paths ------------------------------------------------------------------------------------ */
@@ -151,21 +154,54 @@ store_file(struct cfg_ctx *c, const char *path)
 }
 
 static size_t
+hash_name(const char *s)
+{
+        size_t h = 14695981039346656037ULL;     /* FNV-1a */
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        return h;
+}
+
+/* The slot of name in the hash: its entry, or the empty slot where it belongs. */
+static size_t *
+store_slot(const struct cfg_store *st, const char *name)
+{
+        size_t m = st->hcap - 1;
+        for (size_t i = hash_name(name) & m;; i = (i + 1) & m)
+                if (!st->hash[i] || !strcmp(st->sec[st->hash[i] - 1].name, name))
+                        return &st->hash[i];
+}
+
+static void
+store_rehash(struct cfg_store *st)
+{
+        free(st->hash);
+        st->hcap = st->hcap ? st->hcap * 2 : 64;
+        st->hash = xcalloc(st->hcap, sizeof *st->hash);
+        for (size_t i = 0; i < st->nsec; i++)
+                *store_slot(st, st->sec[i].name) = i + 1;
+}
+
+static size_t
 store_section(struct cfg_ctx *c, const char *name, const struct cfg_srcfile *f, int line)
 {
-        for (size_t i = 0; i < c->st.nsec; i++)
-                if (!strcmp(c->st.sec[i].name, name))
-                        return i;
-        if (c->st.nsec == c->st.capsec) {
-                c->st.capsec = c->st.capsec ? c->st.capsec * 2 : 16;
-                c->st.sec = xrealloc(c->st.sec, c->st.capsec * sizeof *c->st.sec);
+        struct cfg_store *st = &c->st;
+        if (2 * (st->nsec + 1) >= st->hcap)
+                store_rehash(st);
+        size_t *slot = store_slot(st, name);
+        if (*slot)
+                return *slot - 1;
+        if (st->nsec == st->capsec) {
+                st->capsec = st->capsec ? st->capsec * 2 : 16;
+                st->sec = xrealloc(st->sec, st->capsec * sizeof *st->sec);
         }
-        struct cfg_section *s = &c->st.sec[c->st.nsec];
+        struct cfg_section *s = &st->sec[st->nsec];
         memset(s, 0, sizeof *s);
         s->name = xstrdup(name);
         s->file = f;
         s->line = line;
-        return c->st.nsec++;
+        *slot = ++st->nsec;
+        return st->nsec - 1;
 }
 
 static size_t
@@ -201,10 +237,10 @@ cfg_section_get(const struct cfg_section *s, const char *key)
 const struct cfg_section *
 cfg_store_find(const struct cfg_ctx *c, const char *name)
 {
-        for (size_t i = 0; i < c->st.nsec; i++)
-                if (!strcmp(c->st.sec[i].name, name))
-                        return &c->st.sec[i];
-        return NULL;
+        if (!c->st.hcap)
+                return NULL;
+        size_t *slot = store_slot(&c->st, name);
+        return *slot ? &c->st.sec[*slot - 1] : NULL;
 }
 
 static void
@@ -225,6 +261,7 @@ store_free(struct cfg_store *st)
                 free(st->files[i]);
         }
         free(st->files);
+        free(st->hash);
         memset(st, 0, sizeof *st);
 }
 
@@ -623,7 +660,12 @@ load(const char *text, size_t len, const struct cfg_load_options *opt, struct cf
                 cfg->nwarnings = c.nwarnings;
                 cfg->included = c.included ? c.included : xcalloc(1, sizeof(char *));
         } else {
-                strv_free(c.warnings);
+                for (size_t i = 0; i < c.nwarnings; i++) {
+                        errs->warnings = xrealloc(errs->warnings, (errs->nwarnings + 2) * sizeof *errs->warnings);
+                        errs->warnings[errs->nwarnings++] = c.warnings[i];
+                        errs->warnings[errs->nwarnings] = NULL;
+                }
+                free(c.warnings);
                 strv_free(c.included);
         }
         store_free(&c.st);

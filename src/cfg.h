@@ -141,6 +141,7 @@ struct cfg {
         bool rpcinterface_supervisor;   /* an [rpcinterface:x] naming supervisor's main interface */
         struct cfg_group **groups;      /* sorted by (priority, name): start order */
         size_t ngroups;
+        struct cfg_group **groups_by_name; /* the same groups sorted by name (cfg_find_group) */
         char **included;                /* files read through [include], in order */
         char **warnings;                /* unknown keys, includes that matched nothing, ... */
         size_t nwarnings;
@@ -158,6 +159,9 @@ struct cfg_error {
 struct cfg_errors {
         struct cfg_error *v;
         size_t n;
+        char **warnings;                /* when the load failed: its warnings too (NULL-terminated or
+                                           NULL), for --check-config; freed by cfg_errors_clear */
+        size_t nwarnings;
 };
 
 struct cfg_load_options {
@@ -168,8 +172,9 @@ struct cfg_load_options {
         bool check_logdirs;             /* a log path's directory must exist (supervisord does) */
 };
 
-/* Load and validate. Returns the config, or NULL with every error found appended to *errs.
- * Warnings (unknown keys, includes matching nothing) are in cfg->warnings. */
+/* Load and validate. Returns the config, or NULL with every error found appended to *errs
+ * (and the warnings in errs->warnings). Warnings (unknown keys, includes matching nothing) are
+ * in cfg->warnings on success. */
 struct cfg *cfg_load(const struct cfg_load_options *opt, struct cfg_errors *errs);
 /* Same, from a string (the "file" is named by opt->path, which need not exist; includes are
  * resolved relative to its directory). For tests. */
@@ -181,6 +186,7 @@ void cfg_errors_clear(struct cfg_errors *errs);
 /* supervisord's search path when -c is absent (compat B.1). Returns a malloc'd path or NULL. */
 char *cfg_find_default(const char *argv0);
 
+/* O(log n). NULL cfg or unknown name: NULL. */
 const struct cfg_group *cfg_find_group(const struct cfg *cfg, const char *name);
 
 /* Two groups have the same configuration (supervisord's reloadConfig "changed" test):

@@ -580,10 +580,6 @@ get_log(struct cfg_ctx *c, const struct cfg_section *s, struct scope *sc, const 
         l->maxbytes = get_bytes(c, s, key, sc, DEFAULT_MAXBYTES);
         snprintf(key, sizeof key, "%s_logfile_backups", ch);
         l->backups = (int)get_int(c, s, key, sc, 10);
-        snprintf(key, sizeof key, "%s_capture_maxbytes", ch);
-        l->capture_maxbytes = get_bytes(c, s, key, sc, 0);
-        snprintf(key, sizeof key, "%s_events_enabled", ch);
-        l->events_enabled = get_bool(c, s, key, sc, false);
         snprintf(key, sizeof key, "%s_syslog", ch);
         l->syslog = get_bool(c, s, key, sc, false) || syslog_magic;
 }
@@ -648,17 +644,18 @@ pv_push(struct procvec *pv, struct cfg_proc *p)
         pv->v[pv->n++] = p;
 }
 
-/* One [program:x] as members of group gname: its numprocs processes appended to pv. */
-static void
+/* One [program:x] as members of group gname: its numprocs processes appended to pv.
+ * Returns false on an error (recorded); *ret_priority is the program's priority. */
+static bool
 build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section *s, const char *gname,
-              struct procvec *pv)
+              struct procvec *pv, int *ret_priority)
 {
         const char *pname = s->name + strlen("program:");
         char *msg;
         if (cfg_check_name(pname, &msg) < 0) {
                 err_sec(c, s, NULL, "%s", msg);
                 free(msg);
-                return;
+                return false;
         }
         struct scope sc;
         scope_init(&sc, c);
@@ -669,8 +666,8 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         size_t nerr0 = c->errs->n;
 
         long numprocs = get_int(c, s, "numprocs", &sc, 1);
-        if (numprocs < 1) {
-                err_kv(c, s, cfg_section_get(s, "numprocs"), "must be at least 1");
+        if (numprocs < 0 || numprocs > 100000) {     /* 0 is legal: a group without processes */
+                err_kv(c, s, cfg_section_get(s, "numprocs"), "must be between 0 and 100000");
                 numprocs = 1;
         }
         long start = get_int(c, s, "numprocs_start", &sc, 0);
@@ -691,17 +688,94 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         if (!cfg_section_get(s, "command"))
                 err_sec(c, s, "command", "missing, every program needs one");
         if (c->errs->n > nerr0)
-                return;
+                return false;
 
+        /* Keys supervisord reads once per section, before process_num and numprocs exist. */
+        struct cfg_proc t = { 0 };
+        const struct cfg_kv *kv;
+        t.priority = (int)get_int(c, s, "priority", &sc, 999);
+        t.autostart = get_bool(c, s, "autostart", &sc, true);
+        t.autorestart = CFG_AUTORESTART_UNEXPECTED;
+        char *v = get_raw(c, s, "autorestart", &sc, &kv);
+        if (v) {
+                bool b;
+                if (cfg_parse_bool(v, &b) == 0)
+                        t.autorestart = b ? CFG_AUTORESTART_ALWAYS : CFG_AUTORESTART_NEVER;
+                else if (!strcasecmp(v, "unexpected"))
+                        t.autorestart = CFG_AUTORESTART_UNEXPECTED;
+                else
+                        err_kv(c, s, kv, "'%s' is not true, false or unexpected", v);
+                free(v);
+        }
+        t.startsecs = (int)get_int(c, s, "startsecs", &sc, 1);
+        t.startretries = (int)get_int(c, s, "startretries", &sc, 3);
+        t.stopsignal = SIGTERM;
+        v = get_raw(c, s, "stopsignal", &sc, &kv);
+        if (v) {
+                if (cfg_parse_signal(v, &t.stopsignal) < 0) {
+                        err_kv(c, s, kv, "'%s' is not a signal name or number", v);
+                        t.stopsignal = SIGTERM;
+                }
+                free(v);
+        }
+        t.stopwaitsecs = (int)get_int(c, s, "stopwaitsecs", &sc, 10);
+        t.stopasgroup = stopasgroup;
+        t.killasgroup = killasgroup;
+        t.exitcodes[0] = 1;
+        v = get_raw(c, s, "exitcodes", &sc, &kv);
+        if (v) {
+                if (cfg_parse_exitcodes(v, t.exitcodes) < 0)
+                        err_kv(c, s, kv, "'%s' is not a list of exit codes (0-255)", v);
+                free(v);
+        }
+        t.redirect_stderr = get_bool(c, s, "redirect_stderr", &sc, false);
+        t.out.capture_maxbytes = get_bytes(c, s, "stdout_capture_maxbytes", &sc, 0);
+        t.out.events_enabled = get_bool(c, s, "stdout_events_enabled", &sc, false);
+        t.err.capture_maxbytes = get_bytes(c, s, "stderr_capture_maxbytes", &sc, 0);
+        t.err.events_enabled = get_bool(c, s, "stderr_events_enabled", &sc, false);
+        v = get_str(c, s, "serverurl", &sc, NULL);
+        if (v) {
+                char *u = v + strspn(v, " \t");
+                if (!*u || (!strncasecmp(u, "auto", 4) && !u[4 + strspn(u + 4, " \t")])) {
+                        free(v);
+                        v = NULL;
+                }
+        }
+        t.serverurl = v;                /* NULL: AUTO (also for an empty value, as supervisord) */
+        t.user = get_str(c, s, "user", &sc, NULL);
+        if (t.user && c->opt->resolve_users) {
+                if (resolve_user(t.user, &t.uid, &t.gid, &t.groups, &t.ngroups, &msg) < 0) {
+                        err_kv(c, s, cfg_section_get(s, "user"), "%s", msg);
+                        free(msg);
+                } else {
+                        t.has_uid = true;
+                }
+        }
+        t.umask = get_octal(c, s, "umask", &sc, -1);
+        t.pdeathsig = get_bool(c, s, "pdeathsig", &sc, true);
+        *ret_priority = t.priority;
+        if (c->errs->n > nerr0) {
+                free(t.serverurl);
+                free(t.user);
+                free(t.groups);
+                return false;
+        }
+
+        /* Per process: everything else, with process_num, numprocs and the program's environment. */
         scope_add(&sc, "process_num", NULL, 0);
         scope_add(&sc, "numprocs", NULL, numprocs);
         size_t ipn = sc.vars.n - 2;
-        size_t npv0 = pv->n;
         for (long i = 0; i < numprocs; i++) {
                 struct cfg_proc *p = xcalloc(1, sizeof *p);
+                *p = t;
+                p->serverurl = t.serverurl ? xstrdup(t.serverurl) : NULL;
+                p->user = t.user ? xstrdup(t.user) : NULL;
+                if (t.groups) {
+                        p->groups = xmalloc((size_t)t.ngroups * sizeof *p->groups);
+                        memcpy(p->groups, t.groups, (size_t)t.ngroups * sizeof *p->groups);
+                }
                 sc.v[ipn].n = start + i;
                 sc.vars.env[2] = NULL;
-                const struct cfg_kv *kv;
                 char **penv = NULL;
                 char *env = get_raw(c, s, "environment", &sc, &kv);
                 if (env) {
@@ -737,53 +811,6 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
                         }
                 }
                 p->directory = get_str(c, s, "directory", &sc, NULL);
-                p->umask = get_octal(c, s, "umask", &sc, -1);
-                p->user = get_str(c, s, "user", &sc, NULL);
-                if (p->user && c->opt->resolve_users) {
-                        if (resolve_user(p->user, &p->uid, &p->gid, &p->groups, &p->ngroups, &msg) < 0) {
-                                err_kv(c, s, cfg_section_get(s, "user"), "%s", msg);
-                                free(msg);
-                        } else {
-                                p->has_uid = true;
-                        }
-                }
-                p->priority = (int)get_int(c, s, "priority", &sc, 999);
-                p->autostart = get_bool(c, s, "autostart", &sc, true);
-                p->startsecs = (int)get_int(c, s, "startsecs", &sc, 1);
-                p->startretries = (int)get_int(c, s, "startretries", &sc, 3);
-                p->autorestart = CFG_AUTORESTART_UNEXPECTED;
-                char *v = get_raw(c, s, "autorestart", &sc, &kv);
-                if (v) {
-                        bool b;
-                        if (cfg_parse_bool(v, &b) == 0)
-                                p->autorestart = b ? CFG_AUTORESTART_ALWAYS : CFG_AUTORESTART_NEVER;
-                        else if (!strcasecmp(v, "unexpected"))
-                                p->autorestart = CFG_AUTORESTART_UNEXPECTED;
-                        else
-                                err_kv(c, s, kv, "'%s' is not true, false or unexpected", v);
-                        free(v);
-                }
-                p->exitcodes[0] = 1;
-                v = get_raw(c, s, "exitcodes", &sc, &kv);
-                if (v) {
-                        if (cfg_parse_exitcodes(v, p->exitcodes) < 0)
-                                err_kv(c, s, kv, "'%s' is not a list of exit codes (0-255)", v);
-                        free(v);
-                }
-                p->stopsignal = SIGTERM;
-                v = get_raw(c, s, "stopsignal", &sc, &kv);
-                if (v) {
-                        if (cfg_parse_signal(v, &p->stopsignal) < 0) {
-                                err_kv(c, s, kv, "'%s' is not a signal name or number", v);
-                                p->stopsignal = SIGTERM;
-                        }
-                        free(v);
-                }
-                p->stopwaitsecs = (int)get_int(c, s, "stopwaitsecs", &sc, 10);
-                p->stopasgroup = stopasgroup;
-                p->killasgroup = killasgroup;
-                p->redirect_stderr = get_bool(c, s, "redirect_stderr", &sc, false);
-                p->pdeathsig = get_bool(c, s, "pdeathsig", &sc, true);
                 get_log(c, s, &sc, "stdout", &p->out);
                 get_log(c, s, &sc, "stderr", &p->err);
                 if (i == 0) {
@@ -805,26 +832,17 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
                         free(p->err.path);
                         p->err.path = NULL;
                 }
-                v = get_str(c, s, "serverurl", &sc, NULL);
-                if (v) {
-                        char *t = v;
-                        while (*t == ' ' || *t == '\t')
-                                t++;
-                        if (!strncasecmp(t, "auto", 4) && !t[4 + strspn(t + 4, " \t")]) {
-                                free(v);
-                                v = NULL;
-                        }
-                }
-                p->serverurl = v;
                 strv_free(penv);
                 if (c->errs->n > nerr0) {       /* report a bad key once, not once per process */
                         proc_free(p);
-                        return;
+                        break;
                 }
                 pv_push(pv, p);
         }
-        if (pv->n > npv0)
-                warn_unknown_keys(c, s, keys_program);
+        free(t.serverurl);
+        free(t.user);
+        free(t.groups);
+        return c->errs->n == nerr0;
 }
 
 /* --- groups ----------------------------------------------------------------------------------- */
@@ -839,6 +857,12 @@ cmp_proc(const void *a, const void *b)
 }
 
 static int
+cmp_proc_name(const void *a, const void *b)
+{
+        return strcmp((*(struct cfg_proc *const *)a)->name, (*(struct cfg_proc *const *)b)->name);
+}
+
+static int
 cmp_group(const void *a, const void *b)
 {
         const struct cfg_group *x = *(struct cfg_group *const *)a, *y = *(struct cfg_group *const *)b;
@@ -847,24 +871,23 @@ cmp_group(const void *a, const void *b)
         return strcmp(x->name, y->name);
 }
 
+static int
+cmp_group_name(const void *a, const void *b)
+{
+        return strcmp((*(struct cfg_group *const *)a)->name, (*(struct cfg_group *const *)b)->name);
+}
+
 static void
 add_group(struct cfg_ctx *c, struct cfg *cfg, const struct cfg_section *s, const char *name, int priority,
           bool explicit_group, struct procvec *pv)
 {
-        for (size_t i = 0; i < cfg->ngroups; i++) {
-                if (!strcmp(cfg->groups[i]->name, name)) {
-                        err_sec(c, s, NULL, "duplicate group name '%s' (a [group:%s] and a [program:%s]?)",
-                                name, name, name);
-                        for (size_t j = 0; j < pv->n; j++)
-                                proc_free(pv->v[j]);
-                        free(pv->v);
-                        return;
-                }
-        }
-        qsort(pv->v, pv->n, sizeof *pv->v, cmp_proc);
+        if (!pv->v)                     /* numprocs=0: an empty, non-NULL array */
+                pv->v = xcalloc(1, sizeof *pv->v);
+        qsort(pv->v, pv->n, sizeof *pv->v, cmp_proc_name);
         for (size_t i = 1; i < pv->n; i++)
                 if (!strcmp(pv->v[i - 1]->name, pv->v[i]->name))
                         err_sec(c, s, NULL, "duplicate process name '%s' in group '%s'", pv->v[i]->name, name);
+        qsort(pv->v, pv->n, sizeof *pv->v, cmp_proc);
         struct cfg_group *g = xcalloc(1, sizeof *g);
         g->name = xstrdup(name);
         g->priority = priority;
@@ -908,7 +931,6 @@ build_groups(struct cfg_ctx *c, struct cfg *cfg)
                                 err_sec(c, s, "programs", "missing, a [group] needs a list of programs");
                         continue;
                 }
-                warn_unknown_keys(c, s, keys_group);
                 struct procvec pv = { 0 };
                 char *save;
                 for (char *t = strtok_r(progs, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -927,7 +949,8 @@ build_groups(struct cfg_ctx *c, struct cfg *cfg)
                                 continue;
                         }
                         grouped[ps - c->st.sec] = true;
-                        build_program(c, cfg, ps, gname, &pv);
+                        int pprio;
+                        (void)build_program(c, cfg, ps, gname, &pv, &pprio);
                 }
                 free(progs);
                 add_group(c, cfg, s, gname, prio, true, &pv);
@@ -938,18 +961,34 @@ build_groups(struct cfg_ctx *c, struct cfg *cfg)
                         continue;
                 const char *pname = s->name + strlen("program:");
                 struct procvec pv = { 0 };
-                build_program(c, cfg, s, pname, &pv);
-                if (!pv.n) {
+                int prio = 999;         /* a lone program's group has the program's priority */
+                if (!build_program(c, cfg, s, pname, &pv, &prio)) {
+                        for (size_t j = 0; j < pv.n; j++)
+                                proc_free(pv.v[j]);
                         free(pv.v);
                         continue;
                 }
-                /* a lone program's group has the program's priority (its first process's) */
-                int prio = pv.v[0]->priority;
                 add_group(c, cfg, s, pname, prio, false, &pv);
         }
         free(grouped);
         if (cfg->ngroups)
                 qsort(cfg->groups, cfg->ngroups, sizeof *cfg->groups, cmp_group);
+        cfg->groups_by_name = xcalloc(cfg->ngroups + 1, sizeof *cfg->groups_by_name);
+        if (cfg->ngroups) {
+                memcpy(cfg->groups_by_name, cfg->groups, cfg->ngroups * sizeof *cfg->groups);
+                qsort(cfg->groups_by_name, cfg->ngroups, sizeof *cfg->groups_by_name, cmp_group_name);
+        }
+        for (size_t i = 1; i < cfg->ngroups; i++) {
+                const char *n = cfg->groups_by_name[i]->name;
+                if (!strcmp(cfg->groups_by_name[i - 1]->name, n)) {
+                        char *sec = xasprintf("program:%s", n);
+                        const struct cfg_section *s = cfg_store_find(c, sec);
+                        free(sec);
+                        cfg_add_error(c, s ? s->file->path : cfg->path, s ? s->line : 0, s ? s->name : NULL, NULL,
+                                      xasprintf("duplicate group name '%s' (a [group:%s] and a [program:%s])",
+                                                n, n, n));
+                }
+        }
 }
 
 /* --- the whole config ------------------------------------------------------------------------- */
@@ -976,6 +1015,7 @@ cfg_build(struct cfg_ctx *c, const struct cfg_srcfile *main)
                 if (has_prefix(n, "program:") || has_prefix(n, "group:")) {
                         if (!n[strcspn(n, ":") + 1])
                                 err_sec(c, s, NULL, "section name has no name after ':'");
+                        warn_unknown_keys(c, s, n[0] == 'p' ? keys_program : keys_group);
                         continue;
                 }
                 if (has_prefix(n, "rpcinterface:")) {
@@ -1053,6 +1093,7 @@ cfg_free(struct cfg *cfg)
                 free(g);
         }
         free(cfg->groups);
+        free(cfg->groups_by_name);
         strv_free(cfg->included);
         strv_free(cfg->warnings);
         free(cfg);
@@ -1062,9 +1103,19 @@ cfg_free(struct cfg *cfg)
 const struct cfg_group *
 cfg_find_group(const struct cfg *cfg, const char *name)
 {
-        for (size_t i = 0; cfg && i < cfg->ngroups; i++)
-                if (!strcmp(cfg->groups[i]->name, name))
-                        return cfg->groups[i];
+        if (!cfg || !cfg->groups_by_name)
+                return NULL;
+        size_t lo = 0, hi = cfg->ngroups;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int r = strcmp(cfg->groups_by_name[mid]->name, name);
+                if (!r)
+                        return cfg->groups_by_name[mid];
+                if (r < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
         return NULL;
 }
 

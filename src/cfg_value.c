@@ -517,10 +517,17 @@ cfg_expand(const char *s, const struct cfg_vars *vars, char **ret, char **ret_ms
                 /* conversion spec: flags, width, precision, length, conversion */
                 const char *spec = p;
                 p += strspn(p, "-+ #0");
-                p += strspn(p, "0123456789");
+                size_t wl = strspn(p, "0123456789"), pl = 0;
+                p += wl;
                 if (*p == '.') {
                         p++;
-                        p += strspn(p, "0123456789");
+                        pl = strspn(p, "0123456789");
+                        p += pl;
+                }
+                if (wl > 4 || pl > 4) {         /* a width of 10000 or more is a typo, not a layout */
+                        *ret_msg = xasprintf("'%s': format width or precision too large", s);
+                        free(name);
+                        goto fail;
                 }
                 p += strspn(p, "hlL");
                 char conv = *p;

@@ -226,8 +226,24 @@ daemon_drop_privileges(const char *user, char **ret_msg)
         return 0;
 }
 
+static char *notify_socket;
+
+void
+daemon_notify_setup(void)
+{
+        const char *v = getenv("NOTIFY_SOCKET");
+        free(notify_socket);
+        notify_socket = v && *v ? xstrdup(v) : NULL;
+        (void)unsetenv("NOTIFY_SOCKET");
+}
+
 void
 daemon_notify(const char *state)
 {
-        (void)sd_notify(0, state);
+        if (!notify_socket)
+                return;
+        /* libsystemd reads the socket from the environment: put it back for this one call. */
+        if (setenv("NOTIFY_SOCKET", notify_socket, 1) < 0)
+                return;
+        (void)sd_notify(1, state);
 }

@@ -31,7 +31,10 @@ void daemon_pidfile_remove(void);
  * -EPERM with a message, unless we already are that user (then 0, nothing to do). */
 int daemon_drop_privileges(const char *user, char **ret_msg);
 
-/* sd_notify(state) if NOTIFY_SOCKET is set ("READY=1", "RELOADING=1", "STOPPING=1"). */
+/* Take NOTIFY_SOCKET out of the environment (workers must not inherit it) and remember it for
+ * daemon_notify. Call once, before anything is spawned. */
+void daemon_notify_setup(void);
+/* sd_notify(state) if NOTIFY_SOCKET was set ("READY=1", "RELOADING=1", "STOPPING=1"). */
 void daemon_notify(const char *state);
 
 #endif

@@ -23,7 +23,7 @@
 #include "util.h"
 #include "xmlrpc.h"
 
-enum req_kind { REQ_NONE, REQ_RPC, REQ_DONE };
+enum req_kind { REQ_NONE, REQ_RPC, REQ_TAIL, REQ_ERROR, REQ_DONE };
 
 /* One HTTP request (MHD's con_cls), from its first header callback to "completed". */
 struct http_req {
@@ -40,6 +40,7 @@ struct http_req {
         struct rpc_pending *pending;
         int status;
         struct xr_buf reply;
+        unsigned error;                 /* REQ_ERROR: the status to answer with */
 };
 
 /* ---- error pages ------------------------------------------------------------------------------ */
@@ -281,6 +282,9 @@ has_prefix(const char *s, const char *prefix)
         return !strncmp(s, prefix, strlen(prefix));
 }
 
+/* The first call (headers only) decides what the request is; the answer is queued at the final
+ * call, after the body has been read, because a client that sends its body in a second write
+ * (Python's http.client does) gets EPIPE instead of our 401 if we close first. */
 static enum MHD_Result
 http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                 const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -290,7 +294,18 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
         if (req) {
                 if (req->kind == REQ_RPC)
                         return rpc_body(req, upload_data, upload_data_size);
-                *upload_data_size = 0;  /* a body nobody asked for: discard */
+                if (*upload_data_size) {        /* a body nobody asked for: discard, bounded */
+                        req->len += *upload_data_size;
+                        *upload_data_size = 0;
+                        return req->len > HTTP_MAX_BODY ? MHD_NO : MHD_YES;
+                }
+                if (req->kind == REQ_TAIL) {
+                        req->kind = REQ_DONE;
+                        unsigned code = http_tail_start(s, conn, req->http10, url);
+                        return code ? queue_error(req, code) : MHD_YES;
+                }
+                if (req->kind == REQ_ERROR)
+                        return queue_error(req, req->error);
                 return MHD_YES;
         }
 
@@ -304,32 +319,27 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
         s->reqs = req;
         *con_cls = req;
 
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY)
+                return queue_error(req, 413);   /* now: never read a body that large */
+        req->kind = REQ_ERROR;
         if (!request_authorized(s, conn)) {
                 log_debug("%s: %s %s: authentication failed", s->name, method, url);
-                req->kind = REQ_DONE;
-                return queue_error(req, 401);
-        }
-        if (has_prefix(url, "/RPC2")) {
-                if (strcmp(method, MHD_HTTP_METHOD_POST)) {
-                        req->kind = REQ_DONE;
-                        return queue_error(req, 400);
-                }
-                const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-                if (cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY) {
-                        req->kind = REQ_DONE;
-                        return queue_error(req, 413);
-                }
-                req->kind = REQ_RPC;
-                return MHD_YES;
-        }
-        req->kind = REQ_DONE;
-        if (has_prefix(url, "/logtail") || has_prefix(url, "/mainlogtail")) {
+                req->error = 401;
+        } else if (has_prefix(url, "/RPC2")) {
+                if (strcmp(method, MHD_HTTP_METHOD_POST))
+                        req->error = 400;
+                else
+                        req->kind = REQ_RPC;
+        } else if (has_prefix(url, "/logtail") || has_prefix(url, "/mainlogtail")) {
                 if (strcmp(method, MHD_HTTP_METHOD_GET))
-                        return queue_error(req, 400);
-                unsigned code = http_tail_start(s, conn, req->http10, url);
-                return code ? queue_error(req, code) : MHD_YES;
+                        req->error = 400;
+                else
+                        req->kind = REQ_TAIL;
+        } else {
+                req->error = 404;
         }
-        return queue_error(req, 404);
+        return MHD_YES;
 }
 
 static void

@@ -291,6 +291,7 @@ main(int argc, char **argv)
         if (argv[0] && argv[0][0])
                 arg0 = argv[0];
         parse_args(argc, argv);
+        daemon_notify_setup();
 
         char *path = arg_config ? xstrdup(arg_config) : cfg_find_default(argv[0]);
         if (!path)

@@ -23,6 +23,7 @@ struct proc;
 struct proc_watch {
         struct proc_watch *next, *prev;
         void (*on_change)(struct proc_watch *w, struct proc *p, enum proc_state from, enum proc_state to);
+        struct proc *proc;              /* set while linked (by proc_watch_add); zero-initialise */
 };
 
 struct proc {
@@ -42,6 +43,16 @@ struct proc {
         ev_timer timer;                 /* one deadline; meaning depends on state */
         struct proc_watch *watchers;
         struct proc *pid_next;          /* pid hash chain */
+        /* private to proc.c */
+        double state_time;              /* wall clock of the last state change */
+        double stop_deadline;           /* monotonic: SIGKILL due (STOPPING) */
+        double next_report;             /* monotonic: next "waiting for x to stop" (STOPPING) */
+        pid_t reaped_pgid;              /* process group of the process just reaped */
+        int user_signal;                /* proc_signal's signal while it is dispatched */
+        enum fault last_fault;          /* the spawn failure of the current command */
+        bool exit_expected;             /* the last exit's status was in exitcodes */
+        unsigned busy;                  /* dispatch depth: proc_free is deferred while > 0 */
+        bool dead;                      /* proc_free was called while busy */
 };
 
 /* The runtime context proc needs (set once by sup). */
@@ -64,6 +75,10 @@ struct proc *proc_free(struct proc *p);         /* must not be running; accepts 
 /* Commands. Return FAULT_OK or the fault supervisord gives (ALREADY_STARTED, NO_FILE,
  * NOT_EXECUTABLE, SPAWN_ERROR, NOT_RUNNING, FAILED). They never block: completion is observed via
  * watchers. */
+/* proc_start: a missing / non-executable command is checked first (no fork at all) and returns
+ * NO_FILE / NOT_EXECUTABLE; if the state allows a start the process still goes STARTING → BACKOFF
+ * with that spawnerr (then → FATAL per startretries), so that autostart and start behave alike.
+ * Other spawn failures (fork, chdir, setuid, exec errno) return SPAWN_ERROR, also via BACKOFF. */
 enum fault proc_start(struct proc *p);
 enum fault proc_stop(struct proc *p);
 enum fault proc_signal(struct proc *p, int sig);
@@ -72,8 +87,14 @@ enum fault proc_signal(struct proc *p, int sig);
  * orphan we adopted as subreaper and is only logged at debug level. */
 struct proc *proc_by_pid(pid_t pid);
 
+/* Watchers are called after every state change, in the order added, with p->state == to. A
+ * callback may remove itself and may call proc_* commands on other processes; it may call
+ * proc_free(p) (the free is deferred until proc's own call stack unwinds). */
 void proc_watch_add(struct proc *p, struct proc_watch *w);
 void proc_watch_remove(struct proc_watch *w);  /* safe when not linked */
+
+/* Number of processes with a live pid (in the pid index). */
+size_t proc_count_running(void);
 
 /* "group:name", or "name" when the group has the process's name. malloc'd. */
 char *proc_namespec(const struct proc *p);

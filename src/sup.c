@@ -496,6 +496,10 @@ stop_finish(void)
         cur = cref_new(pending_cfg);
         pending_cfg = NULL;
         readc = cref_get(cur);
+        /* As at startup (supervisord clears them on every restart): the old processes' AUTO
+         * logs are closed now, and the new processes get fresh names. */
+        if (!cur->cfg->sd.nocleanup && penv.childlogdir)
+                outlog_cleanup_auto(penv.childlogdir, penv.identifier ? penv.identifier : "supervisor");
         groups_build(cur);
         mood = SUP_RUNNING;
         proc_set_autorestart(true);

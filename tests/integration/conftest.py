@@ -10,8 +10,13 @@ Usage in a test:
         ''')                      # [supervisord] and a unix server section are added if absent
         d.wait_state('a', 'RUNNING')
         pid = d.pid_of('a')
+
+Until the control plane is available, observe through /proc and the log (corrald -n echoes its
+main log to stderr): d.wait_log(), d.spawned_pids(name). d.require_ctl() skips a test that needs
+supervisorctl when the daemon serves no control socket.
 """
 import os
+import re
 import signal
 import subprocess
 import textwrap
@@ -72,22 +77,38 @@ def fd_count(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+STARTED = "supervisord started with pid"
+
+
+def compose_config(dirpath, config_text):
+    """The test's config text, with a [supervisord] section (logs, pidfile, childlogdir in
+    dirpath, loglevel=debug) and a unix control socket added when absent."""
+    sock = os.path.join(dirpath, "corral.sock")
+    text = textwrap.dedent(config_text)
+    if "[supervisord]" not in text:
+        text = (f"[supervisord]\nlogfile={dirpath}/corrald.log\npidfile={dirpath}/corrald.pid\n"
+                f"childlogdir={dirpath}\nloglevel=debug\n\n") + text
+    if "[unix_http_server]" not in text and "[inet_http_server]" not in text:
+        text += (f"\n[unix_http_server]\nfile={sock}\n\n[supervisorctl]\n"
+                 f"serverurl=unix://{sock}\n\n[rpcinterface:supervisor]\n"
+                 "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n")
+    return text
+
+
+def run_corrald(args, timeout=10, cwd=None, env=None):
+    """Run corrald to completion (bad configs, --check-config, -v, daemon mode's parent)."""
+    return subprocess.run([CORRALD, *args], capture_output=True, text=True, timeout=timeout,
+                          cwd=cwd, env=env, stdin=subprocess.DEVNULL)
+
+
 class Corrald:
     def __init__(self, tmp_path, config_text, extra_args=(), env=None):
         self.dir = str(tmp_path)
         self.sock = os.path.join(self.dir, "corral.sock")
         self.conf = os.path.join(self.dir, "corral.conf")
         self.logfile = os.path.join(self.dir, "corrald.log")
-        text = textwrap.dedent(config_text)
-        if "[supervisord]" not in text:
-            text = (f"[supervisord]\nlogfile={self.logfile}\npidfile={self.dir}/corrald.pid\n"
-                    f"childlogdir={self.dir}\nloglevel=debug\n\n") + text
-        if "[unix_http_server]" not in text and "[inet_http_server]" not in text:
-            text += (f"\n[unix_http_server]\nfile={self.sock}\n\n[supervisorctl]\n"
-                     f"serverurl=unix://{self.sock}\n\n[rpcinterface:supervisor]\n"
-                     "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n")
-        with open(self.conf, "w") as f:
-            f.write(text)
+        self.expect_rc = 0              # exit status expected when the fixture stops it
+        self.write_config(config_text)
         self.stderr_path = os.path.join(self.dir, "corrald.stderr")
         self._stderr = open(self.stderr_path, "wb")
         e = dict(os.environ)
@@ -98,10 +119,39 @@ class Corrald:
                                      stderr=subprocess.STDOUT, cwd=self.dir, env=e)
         self.pid = self.proc.pid
 
+    def write_config(self, config_text):
+        """(Re)write the config file; send SIGHUP (d.reload()) to apply it."""
+        with open(self.conf, "w") as f:
+            f.write(compose_config(self.dir, config_text))
+
+    def reload(self):
+        os.kill(self.pid, signal.SIGHUP)
+
     # --- observation -----------------------------------------------------------------------
+    def count_log(self, needle):
+        return self.log().count(needle)
+
+    def spawned_pids(self, name):
+        """Pids from the log's `spawned: 'name' with pid N` lines, in order."""
+        return [int(m) for m in re.findall(rf"spawned: '{re.escape(name)}' with pid (\d+)", self.log())]
+
+    def wait_spawned(self, name, n=1, timeout=10.0):
+        """Wait until name was spawned at least n times; returns the list of its pids."""
+        return wait_until(lambda: len(self.spawned_pids(name)) >= n and self.spawned_pids(name),
+                          timeout, interval=0.05,
+                          what=f"{n} spawn(s) of {name} (log:\n{self.log()[-2000:]})")
+
+    def has_ctl(self):
+        return os.path.exists(self.sock)
+
+    def require_ctl(self):
+        if not self.has_ctl():
+            pytest.skip("no control socket (control plane not built in)")
+
     def log(self):
         """What corrald printed (foreground mode echoes the main log to stderr)."""
-        self._stderr.flush()
+        if not self._stderr.closed:
+            self._stderr.flush()
         with open(self.stderr_path, "rb") as f:
             return f.read().decode(errors="replace")
 
@@ -160,7 +210,8 @@ class Corrald:
                 self.proc.kill()
                 self.proc.wait()
                 raise AssertionError("corrald did not exit after SIGTERM")
-        self._stderr.close()
+        if not self._stderr.closed:
+            self._stderr.close()
         return self.proc.returncode
 
     def descendants(self):
@@ -209,17 +260,24 @@ def corral(tmp_path):
             d = Corrald(tmp_path, config_text, extra_args, env=env)
             started.append(d)
             if wait:
-                try:
-                    d.wait_socket()
-                except AssertionError:
-                    raise AssertionError(f"corrald did not come up:\n{d.log()}")
+                # The control socket (if any) is listening before this line is logged.
+                wait_until(lambda: STARTED in d.log() or d.proc.poll() is not None, 10.0,
+                           what="corrald to start")
+                if STARTED not in d.log():
+                    raise AssertionError(f"corrald did not come up (rc {d.proc.poll()}):\n{d.log()}")
             return d
 
     yield Factory()
+    problems = []
     for d in started:
-        survivors = d.descendants() if d.proc.poll() is None else []
-        d.stop()
+        running = d.proc.poll() is None
+        survivors = d.descendants() if running else []
+        rc = d.stop()
+        if running and rc != d.expect_rc:
+            problems.append(f"corrald exited {rc} (expected {d.expect_rc}):\n{d.log()[-3000:]}")
         for pid in survivors:
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
-                pytest.fail(f"worker {pid} outlived corrald")
+                problems.append(f"worker {pid} outlived corrald")
+    if problems:
+        pytest.fail("\n".join(problems))

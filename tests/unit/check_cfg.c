@@ -338,6 +338,37 @@ START_TEST(test_dialect)
 }
 END_TEST
 
+START_TEST(test_dialect_edges)
+{
+        /* BOM accepted, CRLF line ends, keys indented at the same level are keys (configparser),
+         * deeper ones continue, an indented [x] after a key is value text, a section header with a
+         * comment, `key=` is empty, spaces kept inside section names */
+        struct cfg *cfg = load_ok("\xef\xbb\xbf[supervisord]\r\nidentifier=a\r\n"
+                                  "[program:q] ; comment\n"
+                                  "  command=/bin/q\n"
+                                  "  directory=/q\n"
+                                  "environment=A=1,\n"
+                                  "    B=2\n"
+                                  "note=x\n"
+                                  "    [program:notasection]\n"
+                                  "serverurl=\n");
+        ck_assert_str_eq(cfg->sd.identifier, "a");
+        ck_assert_int_eq(cfg->ngroups, 1);
+        const struct cfg_proc *p = cfg->groups[0]->procs[0];
+        ck_assert_str_eq(p->command, "/bin/q");
+        ck_assert_str_eq(p->directory, "/q");
+        ck_assert_ptr_null(p->serverurl);
+        ck_assert_str_eq(p->environment[0], "A=1");
+        ck_assert_str_eq(p->environment[1], "B=2");
+        ck_assert_int_eq(cfg->nwarnings, 1);
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "main.conf:8: [program:q] note: unknown key"));
+        cfg_free(cfg);
+        struct cfg_errors e = load_bad(SD "[ y ]\na=1\n");
+        ck_assert_str_eq(e.v[0].section, " y ");
+        cfg_errors_clear(&e);
+}
+END_TEST
+
 START_TEST(test_unknown_section_case)
 {
         /* [Program:B] is an unknown section type (an error, stricter than supervisord) */
@@ -384,11 +415,10 @@ START_TEST(test_warnings)
         ck_assert_int_eq(cfg->nwarnings, 3);
         char *p = path_in("main.conf");
         char *want = xasprintf("%s:4: [program:a] stratsecs: unknown key 'stratsecs', ignoring", p);
-        /* unsupported section types first (checked before the programs are built) */
-        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "main.conf:5: [eventlistener:e]"));
-        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "not supported"));
-        ck_assert_ptr_nonnull(strstr(cfg->warnings[1], "main.conf:8: [fcgi-program:f]"));
-        ck_assert_str_eq(cfg->warnings[2], want);
+        ck_assert_str_eq(cfg->warnings[0], want);
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[1], "main.conf:5: [eventlistener:e]"));
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[1], "not supported"));
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[2], "main.conf:8: [fcgi-program:f]"));
         ck_assert_int_eq(cfg->ngroups, 1);
         free(want);
         free(p);
@@ -433,6 +463,11 @@ START_TEST(test_errors)
         expect_error(SD "[group:g]\nprograms=a,nope\n[program:a]\ncommand=x\n", 3, "group:g", "programs",
                      "program 'nope' is not defined");
         expect_error(SD "[group:g]\npriority=1\n", 2, "group:g", "programs", "missing");
+        expect_error(SD "[group:g]\nprograms=a\n[program:a]\ncommand=x\n[program:g]\ncommand=y\n", 6, "program:g",
+                     NULL, "duplicate group name 'g'");
+        expect_error(SD "[group:g]\nprograms=a,b\n[program:a]\ncommand=x\nprocess_name=p\n"
+                     "[program:b]\ncommand=y\nprocess_name=p\npriority=1\n", 2, "group:g", NULL,
+                     "duplicate process name 'p'");
         expect_error(SD "[program:web]\ncommand=x\nnot a key\n", 4, "program:web", NULL, "has no '=' or ':'");
         expect_error(SD "[program:web]\ncommand=x\n=value\n", 4, "program:web", NULL, "without a name");
         expect_error("key=1\n" SD, 1, NULL, NULL, "outside of any [section]");
@@ -465,6 +500,15 @@ START_TEST(test_error_text_and_all_collected)
         ck_assert_int_eq(e.v[3].line, 5);
         cfg_errors_clear(&e);
         ck_assert_uint_eq(e.n, 0);
+
+        /* a failed load still reports its warnings (for --check-config) */
+        e = load_bad(SD "[program:a]\ncommand=x\nstartsecs=ten\nstratsecs=1\n");
+        ck_assert_uint_eq(e.n, 1);
+        ck_assert_uint_eq(e.nwarnings, 1);
+        ck_assert_ptr_nonnull(strstr(e.warnings[0], "main.conf:5: [program:a] stratsecs: unknown key"));
+        ck_assert_ptr_null(e.warnings[1]);
+        cfg_errors_clear(&e);
+        ck_assert_ptr_null(e.warnings);
         free(p);
 
         /* a missing file */
@@ -522,34 +566,112 @@ END_TEST
 
 START_TEST(test_include_errors)
 {
+        /* an included file with a bad key, and one that can't be read (a directory: we may be root) */
         write_file("conf.d/bad.conf", "[program:b]\ncommand=x\nstartsecs=ten\n");
-        write_file("unreadable.conf", "[program:u]\ncommand=x\n");
-        char *u = path_in("unreadable.conf");
-        chmod(u, 0);
-        bool can_read = access(u, R_OK) == 0;   /* root reads anything */
+        char *dir = path_in("conf.d/dir.conf");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
         char *p = path_in("main.conf");
-        write_file("main.conf", SD "[include]\nfiles=conf.d/*.conf unreadable.conf\n");
+        write_file("main.conf", SD "[include]\nfiles=conf.d/*.conf\n");
         struct cfg_load_options o = opts(p);
         struct cfg_errors e = { 0 };
         ck_assert_ptr_null(cfg_load(&o, &e));
-        ck_assert_uint_eq(e.n, can_read ? 1 : 2);
+        ck_assert_uint_eq(e.n, 2);
+        /* the unreadable one, at the [include] files line of the main file */
+        ck_assert_str_eq(e.v[0].file, p);
+        ck_assert_int_eq(e.v[0].line, 3);
+        ck_assert_str_eq(e.v[0].section, "include");
+        ck_assert_str_eq(e.v[0].key, "files");
+        ck_assert_ptr_nonnull(strstr(e.v[0].msg, "can't read included file"));
+        ck_assert_ptr_nonnull(strstr(e.v[0].msg, dir));
+        /* the bad key, in the included file */
         char *bad = path_in("conf.d/bad.conf");
-        ck_assert_str_eq(e.v[0].file, can_read ? bad : p);
-        size_t ib = can_read ? 0 : 1;
-        ck_assert_str_eq(e.v[ib].file, bad);
-        ck_assert_int_eq(e.v[ib].line, 3);
-        ck_assert_str_eq(e.v[ib].section, "program:b");
-        ck_assert_str_eq(e.v[ib].key, "startsecs");
-        if (!can_read) {
-                ck_assert_int_eq(e.v[0].line, 3);
-                ck_assert_str_eq(e.v[0].section, "include");
-                ck_assert_str_eq(e.v[0].key, "files");
-                ck_assert_ptr_nonnull(strstr(e.v[0].msg, "can't read included file"));
-        }
+        ck_assert_str_eq(e.v[1].file, bad);
+        ck_assert_int_eq(e.v[1].line, 3);
+        ck_assert_str_eq(e.v[1].section, "program:b");
+        ck_assert_str_eq(e.v[1].key, "startsecs");
+        char *want = xasprintf("%s:3: [program:b] startsecs: 'ten' is not an integer", bad);
+        ck_assert_str_eq(e.v[1].text, want);
+        free(want);
         cfg_errors_clear(&e);
         free(bad);
+        free(dir);
         free(p);
-        free(u);
+}
+END_TEST
+
+START_TEST(test_include_merge)
+{
+        /* a section continued in an included file: merged, last key wins, %(here)s per key */
+        write_file("conf.d/more.conf", "[program:a]\nstartsecs=9\ndirectory=%(here)s\n");
+        write_file("main.conf", SD "[program:a]\ncommand=x %(here)s\nstartsecs=1\n[include]\nfiles=conf.d/*\n");
+        char *p = path_in("main.conf");
+        struct cfg_load_options o = opts(p);
+        struct cfg_errors e = { 0 };
+        struct cfg *cfg = cfg_load(&o, &e);
+        ck_assert_msg(cfg != NULL, "%s", e.n ? e.v[0].text : "");
+        const struct cfg_proc *pr = cfg->groups[0]->procs[0];
+        ck_assert_int_eq(pr->startsecs, 9);
+        char *d = path_in("conf.d");
+        ck_assert_str_eq(pr->directory, d);
+        char *want = xasprintf("x %s", tmpdir);
+        ck_assert_str_eq(pr->command, want);
+        free(want);
+        free(d);
+        cfg_free(cfg);
+        free(p);
+}
+END_TEST
+
+START_TEST(test_logdirs)
+{
+        char *p = path_in("main.conf");
+        struct cfg_load_options o = opts(p);
+        o.check_logdirs = true;
+        struct cfg_errors e = { 0 };
+        char *text = xasprintf(SD "childlogdir=%s\n[program:a]\ncommand=x\nstdout_logfile=%s/ok.log\n"
+                               "stderr_logfile=/nonexistent/dir/err.log\n", tmpdir, tmpdir);
+        ck_assert_ptr_null(cfg_load_string(text, &o, &e));
+        ck_assert_uint_eq(e.n, 1);
+        ck_assert_str_eq(e.v[0].key, "stderr_logfile");
+        ck_assert_int_eq(e.v[0].line, 6);
+        ck_assert_ptr_nonnull(strstr(e.v[0].msg, "does not exist"));
+        cfg_errors_clear(&e);
+        free(text);
+        ck_assert_ptr_null(cfg_load_string(SD "childlogdir=/nonexistent/x\n", &o, &e));
+        ck_assert_uint_eq(e.n, 1);
+        ck_assert_str_eq(e.v[0].key, "childlogdir");
+        cfg_errors_clear(&e);
+        /* not checked when the option is off */
+        o.check_logdirs = false;
+        struct cfg *cfg = cfg_load_string(SD "childlogdir=/nonexistent/x\n", &o, &e);
+        ck_assert_ptr_nonnull(cfg);
+        cfg_free(cfg);
+        free(p);
+}
+END_TEST
+
+START_TEST(test_expansion_scopes)
+{
+        /* as in supervisord: keys read once per section do not see process_num/numprocs */
+        expect_error(SD "[program:w]\ncommand=x\npriority=%(process_num)d\n", 4, "program:w", "priority",
+                     "'process_num'");
+        expect_error(SD "[program:w]\ncommand=x\nautostart=%(ENV_A)s\nenvironment=A=true\n", 4, "program:w",
+                     "autostart", "'ENV_A'");
+        /* per-process keys do */
+        struct cfg *cfg = load_ok(SD "[program:w]\ncommand=x %(process_num)d/%(numprocs)d %(ENV_A)s\n"
+                                  "process_name=w%(process_num)d\nnumprocs=2\nenvironment=A=%(process_num)d\n"
+                                  "directory=/d/%(process_num)d\nstdout_logfile=/l/%(group_name)s-%(process_num)d\n"
+                                  "user=%(program_name)s\n");
+        ck_assert_int_eq(cfg->ngroups, 1);
+        const struct cfg_group *g = cfg->groups[0];
+        ck_assert_int_eq(g->nprocs, 2);
+        ck_assert_str_eq(g->procs[1]->name, "w1");
+        ck_assert_str_eq(g->procs[1]->command, "x 1/2 1");
+        ck_assert_str_eq(g->procs[1]->directory, "/d/1");
+        ck_assert_str_eq(g->procs[1]->out.path, "/l/w-1");
+        ck_assert_str_eq(g->procs[1]->user, "w");
+        ck_assert_str_eq(g->procs[1]->environment[0], "A=1");
+        cfg_free(cfg);
 }
 END_TEST
 
@@ -586,6 +708,19 @@ START_TEST(test_groups)
         ck_assert_ptr_null(cfg_find_group(cfg, "inc"));
         ck_assert_ptr_nonnull(cfg_find_group(cfg, "g"));
         cfg_free(cfg);
+}
+END_TEST
+
+START_TEST(test_numprocs_zero)
+{
+        /* numprocs=0: a group without processes (supervisord allows it) */
+        struct cfg *cfg = load_ok(SD "[program:off]\ncommand=x\nnumprocs=0\npriority=7\n");
+        ck_assert_int_eq(cfg->ngroups, 1);
+        ck_assert_str_eq(cfg->groups[0]->name, "off");
+        ck_assert_int_eq(cfg->groups[0]->priority, 7);
+        ck_assert_int_eq(cfg->groups[0]->nprocs, 0);
+        cfg_free(cfg);
+        expect_error(SD "[program:a]\ncommand=x\nnumprocs=-1\n", 4, "program:a", "numprocs", "between 0 and");
 }
 END_TEST
 
@@ -691,6 +826,37 @@ START_TEST(test_resolve_users)
 }
 END_TEST
 
+START_TEST(test_many_programs)
+{
+        /* 10,000 programs (the scale benchmark): loads, ordered, every group found by name */
+        size_t n = 10000, cap = n * 64, len = 0;
+        char *text = xmalloc(cap);
+        len += (size_t)snprintf(text + len, cap - len, SD);
+        for (size_t i = 0; i < n; i++)
+                len += (size_t)snprintf(text + len, cap - len, "[program:p%05zu]\ncommand=/bin/sleep 1\npriority=%zu\n",
+                                        i, n - i);
+        struct cfg *cfg = load_ok(text);
+        ck_assert_uint_eq(cfg->ngroups, n);
+        ck_assert_str_eq(cfg->groups[0]->name, "p09999");
+        ck_assert_str_eq(cfg->groups[n - 1]->name, "p00000");
+        char name[16];
+        for (size_t i = 0; i < n; i++) {
+                snprintf(name, sizeof name, "p%05zu", i);
+                const struct cfg_group *g = cfg_find_group(cfg, name);
+                ck_assert_ptr_nonnull(g);
+                ck_assert_str_eq(g->name, name);
+        }
+        ck_assert_ptr_null(cfg_find_group(cfg, "p10000"));
+        ck_assert_ptr_null(cfg_find_group(NULL, "p1"));
+        struct cfg_diff d;
+        cfg_diff(cfg, cfg, &d);
+        ck_assert_uint_eq(d.nadded + d.nchanged + d.nremoved, 0);
+        cfg_diff_free(&d);
+        cfg_free(cfg);
+        free(text);
+}
+END_TEST
+
 static Suite *
 cfg_suite(void)
 {
@@ -703,6 +869,7 @@ cfg_suite(void)
         tcase_add_test(tc, test_supervisord_keys);
         tcase_add_test(tc, test_groups);
         tcase_add_test(tc, test_ordering);
+        tcase_add_test(tc, test_numprocs_zero);
         tcase_add_test(tc, test_program_env_visibility);
         tcase_add_test(tc, test_diff);
         tcase_add_test(tc, test_find_default);
@@ -712,10 +879,19 @@ cfg_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_dialect);
         tcase_add_test(tc, test_unknown_section_case);
+        tcase_add_test(tc, test_dialect_edges);
         tcase_add_test(tc, test_long_lines);
         tcase_add_test(tc, test_warnings);
         tcase_add_test(tc, test_include);
         tcase_add_test(tc, test_include_errors);
+        tcase_add_test(tc, test_include_merge);
+        tcase_add_test(tc, test_logdirs);
+        tcase_add_test(tc, test_expansion_scopes);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("limits");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 30);
+        tcase_add_test(tc, test_many_programs);
         suite_add_tcase(s, tc);
         tc = tcase_create("errors");
         tcase_add_checked_fixture(tc, setup, teardown);

@@ -252,6 +252,7 @@ START_TEST(test_expand)
         }
         static const char *const bad[] = {
                 "%(nope)s", "%(ENV_NOPE)s", "100%", "%s", "%(here", "%(here)", "%(here)q", "%(program_name)d",
+                "%(here)99999999999s", "%(process_num).123456d",
         };
         for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
                 char *o = expand(bad[i], &vars);

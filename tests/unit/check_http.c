@@ -193,6 +193,19 @@ START_TEST(auth_required_on_every_url)
         r = exchange("GET /logtail/x/stdout HTTP/1.1\r\nHost: \r\n\r\n");
         ck_assert_msg(!strncmp(r, "HTTP/1.1 401 ", 13), "%s", r);
         free(r);
+        /* Python's http.client writes the body separately: the 401 must wait for it (else EPIPE) */
+        int fd = client_connect(sock_path);
+        char head[256];
+        snprintf(head, sizeof head, "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n",
+                 strlen(rpc_call));
+        send_all(fd, head, strlen(head));
+        for (int i = 0; i < 20; i++)
+                ev_run(loop, EVRUN_ONCE);
+        ck_assert_int_eq(write(fd, rpc_call, strlen(rpc_call)), (ssize_t)strlen(rpc_call));
+        r = read_reply(fd, NULL, NULL);
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 401 ", 13), "%s", r);
+        free(r);
+        close(fd);
         r = post_rpc("Authorization: Basic YWxpY2U6c2VjcmV0\r\n");   /* alice:secret */
         ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
         free(r);
@@ -430,6 +443,156 @@ START_TEST(inet_non_loopback_needs_password)
 }
 END_TEST
 
+/* ---- streams (http_server directly, with our own resolver) --------------------------------------- */
+
+static struct logfile *tail_lf;
+
+static struct logfile *
+test_resolve(const char *name, const char *channel)
+{
+        if (!name)
+                return tail_lf;
+        return !strcmp(name, "p") && !strcmp(channel, "stdout") ? tail_lf : NULL;
+}
+
+static struct http_server *
+tail_server(void)
+{
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        strcpy(sa.sun_path, sock_path);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+        ck_assert_int_eq(listen(fd, 16), 0);
+        struct http_server_options o = { .name = "test", .resolve_log = test_resolve };
+        struct http_server *s = http_server_new(loop, fd, &o);
+        ck_assert_ptr_nonnull(s);
+        return s;
+}
+
+/* The body of a chunked response (complete chunks only). */
+static char *
+dechunk(const char *resp)
+{
+        const char *p = strstr(resp, "\r\n\r\n");
+        char *out = xcalloc(1, strlen(resp) + 1);
+        size_t n = 0;
+        if (!p)
+                return out;
+        p += 4;
+        for (;;) {
+                char *end;
+                unsigned long len = strtoul(p, &end, 16);
+                if (end == p || strncmp(end, "\r\n", 2) || len == 0 || strlen(end + 2) < len + 2)
+                        break;
+                memcpy(out + n, end + 2, len);
+                n += len;
+                p = end + 2 + len + 2;
+        }
+        return out;
+}
+
+START_TEST(tail_follows_truncates_rotates)
+{
+        char path[160];
+        snprintf(path, sizeof path, "%s/p.log", dir);
+        tail_lf = logfile_open(path, 0, 2, 0644);
+        ck_assert_ptr_nonnull(tail_lf);
+        char big[3000];
+        for (size_t i = 0; i < sizeof big; i++)
+                big[i] = (char)('a' + i % 26);
+        memcpy(big + sizeof big - 8, "ENDMARK\n", 8);
+        logfile_write(tail_lf, big, sizeof big);
+        struct http_server *s = tail_server();
+
+        int fd = client_connect(sock_path);
+        const char *req = "GET /logtail/p/stdout HTTP/1.1\r\nHost: \r\nAccept-Encoding: chunked\r\n"
+                          "Accept: */*\r\nUser-agent: Supervisor HTTP Client\r\n\r\n\r\n";
+        send_all(fd, req, strlen(req));
+        char *r = read_reply(fd, "ENDMARK\n", NULL);
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 200 OK\r\n", 17), "%s", r);
+        ck_assert_ptr_nonnull(strstr(r, "Transfer-Encoding: chunked\r\n"));
+        ck_assert_ptr_nonnull(strstr(r, "X-Accel-Buffering: no\r\n"));
+        char *body = dechunk(r);                /* exactly the last 1024 bytes */
+        ck_assert_uint_eq(strlen(body), 1024);
+        ck_assert_int_eq(memcmp(body, big + sizeof big - 1024, 1024), 0);
+        free(body);
+        free(r);
+        ck_assert_uint_eq(http_server_connections(s), 1);
+
+        logfile_write(tail_lf, "new line\n", 9);
+        r = read_reply(fd, "new line\n", NULL);
+        ck_assert_ptr_nonnull(strstr(r, "new line\n"));
+        free(r);
+
+        ck_assert_int_eq(logfile_truncate(tail_lf), 0);
+        logfile_write(tail_lf, "after\n", 6);
+        r = read_reply(fd, "after\n", NULL);
+        ck_assert_msg(strstr(r, "==> File truncated <==\n") != NULL, "%s", r);
+        free(r);
+
+        char moved[176];
+        snprintf(moved, sizeof moved, "%s.1", path);
+        ck_assert_int_eq(rename(path, moved), 0);
+        ck_assert_int_eq(logfile_reopen(tail_lf), 0);
+        logfile_write(tail_lf, "rotated\n", 8);
+        r = read_reply(fd, "rotated\n", NULL);
+        ck_assert_msg(strstr(r, "rotated\n") != NULL, "%s", r);
+        free(r);
+
+        /* a client that hangs up while the stream waits is released without more log output */
+        close(fd);
+        double deadline = ev_time() + 5;
+        while (http_server_connections(s) && ev_time() < deadline)
+                ev_run(loop, EVRUN_ONCE);
+        ck_assert_uint_eq(http_server_connections(s), 0);
+
+        /* unknown names and channels */
+        fd = client_connect(sock_path);
+        const char *bad = "GET /logtail/q HTTP/1.1\r\nHost: \r\n\r\n";
+        send_all(fd, bad, strlen(bad));
+        r = read_reply(fd, NULL, NULL);
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 404 ", 13), "%s", r);
+        free(r);
+        close(fd);
+        http_server_free(s);
+        tail_lf = logfile_close(tail_lf);
+}
+END_TEST
+
+START_TEST(tail_many_and_shutdown)
+{
+        char path[160];
+        snprintf(path, sizeof path, "%s/m.log", dir);
+        tail_lf = logfile_open(path, 0, 2, 0644);
+        ck_assert_ptr_nonnull(tail_lf);
+        logfile_write(tail_lf, "hello\n", 6);
+        struct http_server *s = tail_server();
+        int fds[20];
+        for (int i = 0; i < 20; i++) {
+                fds[i] = client_connect(sock_path);
+                const char *req = "GET /mainlogtail HTTP/1.1\r\nHost: \r\n\r\n";
+                send_all(fds[i], req, strlen(req));
+                char *r = read_reply(fds[i], "hello\n", NULL);
+                char *body = dechunk(r);
+                ck_assert_str_eq(body, "hello\n");
+                ck_assert_ptr_null(strstr(r, "X-Accel-Buffering"));
+                free(body);
+                free(r);
+        }
+        logfile_write(tail_lf, "world\n", 6);
+        for (int i = 0; i < 20; i++) {
+                char *r = read_reply(fds[i], "world\n", NULL);
+                ck_assert_ptr_nonnull(strstr(r, "world\n"));
+                free(r);
+        }
+        /* freeing the server with suspended streams ends them cleanly */
+        http_server_free(s);
+        for (int i = 0; i < 20; i++)
+                close(fds[i]);
+        tail_lf = logfile_close(tail_lf);
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -461,6 +624,12 @@ http_suite(void)
         tcase_add_test(tc, stale_socket_replaced);
         tcase_add_test(tc, live_socket_refused);
         tcase_add_test(tc, inet_non_loopback_needs_password);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("streams");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, tail_follows_truncates_rotates);
+        tcase_add_test(tc, tail_many_and_shutdown);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: MIT
+"""Reload (issue 5): SIGHUP / supervisor.restart in place with the same pid, a broken config
+that changes nothing, and reread/add/remove (supervisorctl reread, update, add, remove)."""
+import os
+import signal
+
+from conftest import STARTED, alive, proc_status, wait_until
+
+BASE = """
+    [program:a]
+    command=/bin/sleep 1000
+    startsecs=0
+    stopwaitsecs=1
+    priority=10
+
+    [program:b]
+    command=/bin/sleep 1001
+    startsecs=0
+    stopwaitsecs=1
+    priority=20
+"""
+
+
+def test_sighup_with_broken_config_keeps_every_worker(corral):
+    d = corral.start(BASE)
+    pa, pb = d.wait_spawned("a")[0], d.wait_spawned("b")[0]
+    d.write_config(BASE + "\n[program:broken]\nautostart=maybe\n")
+    d.reload()
+    d.wait_log("keeping old config")
+    assert "broken" in d.log()
+    assert d.proc.poll() is None, "corrald exited on a bad reload"
+    assert alive(pa) and alive(pb)
+    assert d.spawned_pids("a") == [pa] and d.spawned_pids("b") == [pb]
+    assert d.log().count(STARTED) == 1
+    # Still fully working: a good config afterwards reloads normally.
+    d.write_config(BASE)
+    d.reload()
+    d.wait_spawned("a", 2)
+    assert not alive(pa)
+
+
+def test_sighup_restarts_on_the_new_config_with_the_same_pid(corral):
+    d = corral.start(BASE)
+    pa = d.wait_spawned("a")[0]
+    d.wait_spawned("b")
+    d.write_config(BASE.replace("[program:b]", "[program:c]"))
+    d.reload()
+    d.wait_spawned("c")
+    d.wait_spawned("a", 2)
+    log = d.log()
+    assert log.count(f"{STARTED} {d.pid}") == 2
+    assert "received SIGHUP indicating restart request" in log
+    # Stopped in reverse priority order, before anything new started.
+    assert log.index("stopped: b") < log.index("stopped: a") < log.index("spawned: 'c'")
+    assert not alive(pa)
+    assert len(d.spawned_pids("b")) == 1
+    assert d.proc.poll() is None
+
+
+def test_sigterm_during_reload_still_shuts_down(corral):
+    d = corral.start("""
+        [program:slow]
+        command=/bin/sh -c 'trap "" TERM; while :; do sleep 0.1; done'
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    pid = d.wait_spawned("slow")[0]
+    # The trap must be in place, or the reload's SIGTERM ends it at once and the reload completes.
+    wait_until(lambda: proc_status(pid) and int(proc_status(pid)["SigIgn"], 16) != 0,
+               what="trap installed")
+    d.reload()
+    d.wait_log("waiting for slow to die")
+    os.kill(d.pid, signal.SIGTERM)
+    assert d.proc.wait(10) == 0
+    assert not alive(pid)
+    assert len(d.spawned_pids("slow")) == 1
+
+
+def test_supervisorctl_reload_keeps_the_pid(corral):
+    d = corral.start(BASE)
+    d.require_ctl()
+    pa = d.wait_spawned("a")[0]
+    r = d.ctl("reload")
+    assert r.returncode == 0, r.stdout + r.stderr
+    d.wait_spawned("a", 2)
+    assert not alive(pa)
+    assert d.proc.poll() is None
+    wait_until(lambda: d.pid_of("a") not in (0, pa), what="new pid in status")
+
+
+def test_reread_update_add_remove(corral):
+    d = corral.start(BASE)
+    d.require_ctl()
+    pa = d.wait_spawned("a")[0]
+    pb = d.wait_spawned("b")[0]
+    # b changes, c is added, a stays the same.
+    new = BASE.replace("/bin/sleep 1001", "/bin/sleep 1002") + """
+    [program:c]
+    command=/bin/sleep 1003
+    startsecs=0
+    stopwaitsecs=1
+    """
+    d.write_config(new)
+    r = d.ctl("reread")
+    assert r.returncode == 0
+    assert "b: changed" in r.stdout and "c: available" in r.stdout and "a:" not in r.stdout
+    # Nothing changed yet.
+    assert alive(pa) and alive(pb) and d.state_of("c") is None
+    r = d.ctl("update")
+    assert r.returncode == 0, r.stdout + r.stderr
+    d.wait_state("c", "RUNNING")
+    d.wait_state("b", "RUNNING")
+    assert d.pid_of("a") == pa, "unchanged group was restarted"
+    assert not alive(pb)
+    # remove needs a stopped group
+    r = d.ctl("remove", "c")
+    assert r.returncode != 0 and "still running" in r.stdout.lower()
+    d.ctl("stop", "c")
+    r = d.ctl("remove", "c")
+    assert r.returncode == 0 and "removed process group" in r.stdout
+    assert d.state_of("c") is None
+    r = d.ctl("add", "c")
+    assert r.returncode == 0
+    d.wait_state("c", "RUNNING")
+    r = d.ctl("add", "nosuch")
+    assert r.returncode != 0
+
+
+def test_sighup_clears_old_auto_logs(corral):
+    import glob
+    d = corral.start(BASE)
+    d.wait_spawned("a")
+    pattern = os.path.join(d.dir, "a-stdout---supervisor-*.log")
+    first = wait_until(lambda: glob.glob(pattern), what="AUTO log of a")
+    assert len(first) == 1
+    d.reload()
+    d.wait_spawned("a", 2)
+    now = wait_until(lambda: glob.glob(pattern), what="AUTO log of the new a")
+    assert len(now) == 1 and now != first, (first, now)

@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: MIT */
+/* check_proc — the process runtime for real: a default libev loop, real fork/exec of /bin/sh and
+ * sleep, states walked through start, RUNNING, exits, backoff, FATAL, stop and SIGKILL escalation;
+ * every pid reaped and no zombie left. The daemon's main log goes to stderr (before log_open), so
+ * each test redirects stderr to a file and asserts supervisord's log lines. */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "proc.h"
+#include "spawn.h"
+#include "util.h"
+
+static struct ev_loop *loop;
+static char logpath[64];
+static ev_timer tick;
+
+/* --- fixtures -------------------------------------------------------------------------------- */
+
+static void
+on_tick(struct ev_loop *l, ev_timer *w, int revents)
+{
+        (void)l; (void)w; (void)revents;
+}
+
+/* Process groups to kill when the test process exits, also after a failed assertion (exit(1)). */
+static pid_t tracked[32];
+static int ntracked;
+
+static void
+track(pid_t pgid)
+{
+        if (pgid > 0 && ntracked < 32)
+                tracked[ntracked++] = pgid;
+}
+
+static void
+kill_tracked(void)
+{
+        for (int i = 0; i < ntracked; i++)
+                (void)kill(-tracked[i], SIGKILL);
+}
+
+static void
+setup(void)
+{
+        atexit(kill_tracked);
+        int fd;
+
+        snprintf(logpath, sizeof logpath, "/tmp/check_proc.%d.log", (int)getpid());
+        fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        ck_assert_int_ge(fd, 0);
+        dup2(fd, STDERR_FILENO);
+        close(fd);
+        /* orphans from the workers come back to us, like to corrald */
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
+        loop = ev_default_loop(0);
+        struct proc_env env = { .loop = loop, .server_url = "unix:///tmp/corral-test.sock",
+                                .childlogdir = "/tmp", .identifier = "supervisor" };
+        proc_setup(&env);
+        ev_timer_init(&tick, on_tick, 0.01, 0.01);
+        ev_timer_start(loop, &tick);
+        ev_unref(loop);
+}
+
+static void
+teardown(void)
+{
+        unlink(logpath);
+}
+
+static struct cfg_proc *
+mkcfg(const char *name, const char *script)
+{
+        struct cfg_proc *c = xcalloc(1, sizeof *c);
+        c->name = xstrdup(name);
+        c->group = xstrdup(name);
+        c->program = xstrdup(name);
+        c->command = xstrdup(script);
+        c->argv = xcalloc(4, sizeof *c->argv);
+        c->argv[0] = xstrdup("/bin/sh");
+        c->argv[1] = xstrdup("-c");
+        c->argv[2] = xstrdup(script);
+        c->exec_path = xstrdup("/bin/sh");
+        c->umask = -1;
+        c->priority = 999;
+        c->autostart = true;
+        c->startsecs = 1;
+        c->startretries = 3;
+        c->autorestart = CFG_AUTORESTART_UNEXPECTED;
+        c->exitcodes[0] = 1;    /* {0} */
+        c->stopsignal = SIGTERM;
+        c->stopwaitsecs = 10;
+        c->pdeathsig = true;
+        return c;
+}
+
+static void
+freecfg(struct cfg_proc *c)
+{
+        free(c->name);
+        free(c->group);
+        free(c->program);
+        free(c->command);
+        strv_free(c->argv);
+        strv_free(c->environment);
+        free(c->exec_path);
+        free(c->directory);
+        free(c);
+}
+
+/* Run the loop until pred(p) holds or timeout seconds pass. */
+static bool
+run_until(bool (*pred)(struct proc *), struct proc *p, double timeout)
+{
+        double end = time_monotonic() + timeout;
+        while (!pred(p)) {
+                if (time_monotonic() > end)
+                        return false;
+                ev_run(loop, EVRUN_ONCE);
+        }
+        return true;
+}
+
+static enum proc_state want;
+static bool in_want(struct proc *p) { return p->state == want; }
+static bool
+wait_state(struct proc *p, enum proc_state s, double timeout)
+{
+        want = s;
+        return run_until(in_want, p, timeout);
+}
+
+static bool never(struct proc *p) { (void)p; return false; }
+
+static char *
+slurp(const char *path)
+{
+        FILE *f = fopen(path, "r");
+        char *buf = xcalloc(1, 65536);
+        if (f) {
+                size_t n = fread(buf, 1, 65535, f);
+                buf[n] = '\0';
+                fclose(f);
+        }
+        return buf;
+}
+
+static bool
+log_has(const char *needle)
+{
+        char *s = slurp(logpath);
+        bool r = strstr(s, needle) != NULL;
+        free(s);
+        return r;
+}
+
+#define ck_log(needle) ck_assert_msg(log_has(needle), "log lacks: %s", needle)
+
+/* No child of ours is a zombie (everything was reaped). */
+static int
+zombies(void)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        int n = 0;
+        char path[300], ppid[32];
+
+        snprintf(ppid, sizeof ppid, "PPid:\t%d\n", (int)getpid());
+        while ((e = readdir(d))) {
+                if (e->d_name[0] < '0' || e->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+                char *s = slurp(path);
+                if (strstr(s, ppid) && strstr(s, "State:\tZ"))
+                        n++;
+                free(s);
+        }
+        closedir(d);
+        return n;
+}
+
+/* Records every transition. */
+struct rec {
+        struct proc_watch w;
+        int n;
+        enum proc_state seq[64];
+};
+
+static void
+rec_on_change(struct proc_watch *w, struct proc *p, enum proc_state from, enum proc_state to)
+{
+        struct rec *r = container_of(w, struct rec, w);
+        (void)from;
+        ck_assert_int_eq(p->state, to);
+        if (r->n < 64)
+                r->seq[r->n++] = to;
+}
+
+static int
+count_in(const struct rec *r, enum proc_state s)
+{
+        int n = 0;
+        for (int i = 0; i < r->n; i++)
+                n += r->seq[i] == s;
+        return n;
+}
+
+/* --- tests ----------------------------------------------------------------------------------- */
+
+START_TEST(test_backoff_to_fatal)
+{
+        struct cfg_proc *c = mkcfg("quick", "exit 3");
+        c->startretries = 1;
+        struct proc *p = proc_new(c, NULL);
+        struct rec r = { .w.on_change = rec_on_change };
+        proc_watch_add(p, &r.w);
+
+        double t0 = time_monotonic();
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        ck_assert(wait_state(p, PROC_FATAL, 10));
+        double took = time_monotonic() - t0;
+        /* 2 failed starts (startretries+1) separated by a 1 s backoff */
+        ck_assert_msg(took >= 0.9 && took < 3, "took %f", took);
+        ck_assert_int_eq(count_in(&r, PROC_STARTING), 2);
+        ck_assert_int_eq(count_in(&r, PROC_BACKOFF), 2);
+        ck_assert_int_eq(r.seq[r.n - 1], PROC_FATAL);
+        ck_assert_int_eq(count_in(&r, PROC_RUNNING), 0);
+        ck_assert_str_eq(p->spawnerr, "Exited too quickly (process log may have details)");
+        ck_assert_int_eq(p->exitstatus, 0);
+        ck_assert_int_eq(p->pid, 0);
+        ck_assert_int_eq(p->backoff, 0);
+        char *d = proc_description(p, time_wall());
+        ck_assert_str_eq(d, "Exited too quickly (process log may have details)");
+        free(d);
+        ck_log("spawned: 'quick' with pid ");
+        ck_log("exited: quick (exit status 3; not expected)");
+        ck_log("gave up: quick entered FATAL state, too many start retries too quickly");
+        ck_assert_int_eq(proc_count_running(), 0);
+        ck_assert_int_eq(zombies(), 0);
+        /* FATAL can be started again */
+        ck_assert_int_eq(proc_stop(p), FAULT_NOT_RUNNING);
+        proc_watch_remove(&r.w);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_running_then_exit)
+{
+        struct cfg_proc *c = mkcfg("exit5", "sleep 0.3; exit 5");
+        c->startsecs = 0;
+        c->autorestart = CFG_AUTORESTART_NEVER;
+        struct proc *p = proc_new(c, NULL);
+        char *d = proc_description(p, time_wall());
+        ck_assert_str_eq(d, "Not started");
+        free(d);
+
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        /* startsecs=0: RUNNING at once */
+        ck_assert_int_eq(p->state, PROC_RUNNING);
+        ck_assert_int_gt(p->pid, 0);
+        ck_assert_ptr_eq(proc_by_pid(p->pid), p);
+        ck_assert_int_eq(proc_start(p), FAULT_ALREADY_STARTED);
+        d = proc_description(p, p->start_time + 3);
+        char want_d[64];
+        snprintf(want_d, sizeof want_d, "pid %d, uptime 0:00:03", (int)p->pid);
+        ck_assert_str_eq(d, want_d);
+        free(d);
+        pid_t pid = p->pid;
+
+        ck_assert(wait_state(p, PROC_EXITED, 5));
+        ck_assert_ptr_null(proc_by_pid(pid));
+        ck_assert_int_eq(p->exitstatus, 5);
+        ck_assert_str_eq(p->spawnerr, "Bad exit code 5");
+        ck_assert(p->stop_time >= p->start_time);
+        ck_log("success: exit5 entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)");
+        ck_log("exited: exit5 (exit status 5; not expected)");
+        /* EXITED shows the stop time, not the spawnerr */
+        d = proc_description(p, time_wall());
+        ck_assert(strlen(d) > 10 && (strstr(d, " AM") || strstr(d, " PM")));
+        free(d);
+        /* autorestart=false: it stays EXITED */
+        ck_assert(!run_until(never, p, 0.3));
+        ck_assert_int_eq(p->state, PROC_EXITED);
+        ck_assert_int_eq(zombies(), 0);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_startsecs_strict)
+{
+        struct cfg_proc *c = mkcfg("slow", "exec sleep 100");
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        track(p->pid);
+        ck_assert_int_eq(p->state, PROC_STARTING);
+        ck_assert(wait_state(p, PROC_RUNNING, 5));
+        ck_assert_msg(time_monotonic() - p->start_mono > 1.0, "RUNNING after %f s",
+                      time_monotonic() - p->start_mono);
+        ck_log("success: slow entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)");
+
+        pid_t pid = p->pid;
+        ck_assert_int_eq(getpgid(pid), pid);   /* own process group (setsid) */
+        ck_assert_int_eq(getsid(pid), pid);
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert_int_eq(p->state, PROC_STOPPING);
+        ck_assert_int_eq(proc_stop(p), FAULT_NOT_RUNNING);
+        ck_assert(wait_state(p, PROC_STOPPED, 5));
+        ck_assert_int_eq(p->exitstatus, -1);
+        ck_log("stopped: slow (terminated by SIGTERM)");
+        ck_assert_int_eq(kill(pid, 0), -1);
+        ck_assert_int_eq(zombies(), 0);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_exit_in_starting_expected)
+{
+        /* exits with 0 before startsecs: still a failed start (BACKOFF), like supervisord */
+        struct cfg_proc *c = mkcfg("zero", "exit 0");
+        c->startretries = 0;
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        ck_assert(wait_state(p, PROC_FATAL, 5));
+        ck_log("exited: zero (exit status 0; not expected)");
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_stop_escalates_and_kills_leftovers)
+{
+        /* sh ignores TERM; its sleep child (same process group) too */
+        struct cfg_proc *c = mkcfg("stubborn", "trap '' TERM; sleep 100; :");
+        c->startsecs = 0;
+        c->stopwaitsecs = 1;
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        ck_assert_int_eq(p->state, PROC_RUNNING);
+        pid_t pgid = p->pid;
+        track(pgid);
+        /* let sh fork its sleep */
+        run_until(never, p, 0.2);
+
+        double t0 = time_monotonic();
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert(wait_state(p, PROC_STOPPED, 5));
+        double took = time_monotonic() - t0;
+        ck_assert_msg(took >= 0.95 && took < 2.5, "took %f", took);
+        ck_log("waiting for stubborn to stop");
+        ck_log("killing 'stubborn' (");
+        ck_log(") with SIGKILL");
+        ck_log("stopped: stubborn (terminated by SIGKILL)");
+        ck_assert(!p->killing);
+        /* the grandchild went with it */
+        double end = time_monotonic() + 3;
+        while (kill(-pgid, 0) == 0 && time_monotonic() < end)
+                ev_run(loop, EVRUN_ONCE);
+        ck_assert_int_eq(kill(-pgid, 0), -1);
+        ck_assert_int_eq(errno, ESRCH);
+        run_until(never, p, 0.1);
+        ck_assert_int_eq(zombies(), 0);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_stopasgroup)
+{
+        struct cfg_proc *c = mkcfg("grp", "sleep 100 & sleep 100; :");
+        c->startsecs = 0;
+        c->stopasgroup = c->killasgroup = true;
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        pid_t pgid = p->pid;
+        track(pgid);
+        run_until(never, p, 0.2);
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert(wait_state(p, PROC_STOPPED, 5));
+        ck_log("stopped: grp (terminated by SIGTERM)");
+        double end = time_monotonic() + 3;
+        while (kill(-pgid, 0) == 0 && time_monotonic() < end)
+                ev_run(loop, EVRUN_ONCE);
+        ck_assert_int_eq(kill(-pgid, 0), -1);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_missing_command)
+{
+        struct cfg_proc *c = mkcfg("missing", "x");
+        free(c->exec_path);
+        c->exec_path = NULL;
+        free(c->argv[0]);
+        c->argv[0] = xstrdup("nonexistent-cmd");
+        c->startretries = 0;
+        struct proc *p = proc_new(c, NULL);
+        struct rec r = { .w.on_change = rec_on_change };
+        proc_watch_add(p, &r.w);
+        ck_assert_int_eq(proc_start(p), FAULT_NO_FILE);
+        /* no fork at all; BACKOFF, and with startretries=0 straight on to FATAL */
+        ck_assert_int_eq(p->state, PROC_FATAL);
+        ck_assert_int_eq(r.n, 3);
+        ck_assert_int_eq(r.seq[0], PROC_STARTING);
+        ck_assert_int_eq(r.seq[1], PROC_BACKOFF);
+        ck_assert_int_eq(r.seq[2], PROC_FATAL);
+        ck_assert_str_eq(p->spawnerr, "can't find command 'nonexistent-cmd'");
+        ck_log("spawnerr: can't find command 'nonexistent-cmd'");
+        char *d = proc_description(p, time_wall());
+        ck_assert_str_eq(d, "can't find command 'nonexistent-cmd'");
+        free(d);
+        proc_watch_remove(&r.w);
+        proc_watch_remove(&r.w);        /* safe when not linked */
+        proc_free(p);
+
+        /* a path that is not executable */
+        free(c->exec_path);
+        c->exec_path = xstrdup(logpath);        /* mode 0600 */
+        c->startretries = 2;
+        p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_NOT_EXECUTABLE);
+        ck_assert_int_eq(p->state, PROC_BACKOFF);
+        char msg[128];
+        snprintf(msg, sizeof msg, "command at '%s' is not executable", logpath);
+        ck_assert_str_eq(p->spawnerr, msg);
+        /* BACKOFF → STOPPED on stop, no signal */
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert_int_eq(p->state, PROC_STOPPED);
+        ck_assert_int_eq(p->backoff, 0);
+        proc_free(p);
+
+        free(c->exec_path);
+        c->exec_path = xstrdup("/tmp");
+        p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_NOT_EXECUTABLE);
+        ck_assert_str_eq(p->spawnerr, "command at '/tmp' is a directory");
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_exec_side_failure)
+{
+        /* chdir fails in the child: reported through the errno pipe, deterministic SPAWN_ERROR */
+        struct cfg_proc *c = mkcfg("nodir", "exit 0");
+        c->directory = xstrdup("/nonexistent/dir");
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_SPAWN_ERROR);
+        ck_assert_int_eq(p->state, PROC_BACKOFF);
+        ck_assert_int_eq(p->pid, 0);
+        ck_assert_str_eq(p->spawnerr, "couldn't chdir to /nonexistent/dir: ENOENT");
+        ck_log("spawnerr: couldn't chdir to /nonexistent/dir: ENOENT");
+        ck_assert_int_eq(zombies(), 0);
+        ck_assert_int_eq(proc_start(p), FAULT_ALREADY_STARTED);
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_child_is_clean)
+{
+        struct cfg_proc *c = mkcfg("clean", "x");
+        strv_free(c->argv);
+        c->argv = xcalloc(3, sizeof *c->argv);
+        c->argv[0] = xstrdup("sleep");
+        c->argv[1] = xstrdup("100");
+        free(c->exec_path);
+        c->exec_path = xstrdup("/bin/sleep");
+        c->startsecs = 0;
+        c->environment = xcalloc(3, sizeof *c->environment);
+        c->environment[0] = xstrdup("FOO=bar");
+        c->environment[1] = xstrdup("SUPERVISOR_GROUP_NAME=overridden");
+        free(c->group);
+        c->group = xstrdup("g");
+
+        /* what a daemon typically has: SIGPIPE ignored, a blocked signal, a leaked fd */
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGUSR1);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        int leak = open("/dev/null", O_RDONLY);
+        ck_assert_int_ge(leak, 3);
+
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        track(p->pid);
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/status", (int)p->pid);
+        char *st = slurp(path);
+        ck_assert_msg(strstr(st, "SigBlk:\t0000000000000000"), "%s", st);
+        ck_assert_msg(strstr(st, "SigIgn:\t0000000000000000"), "%s", st);
+        free(st);
+
+        snprintf(path, sizeof path, "/proc/%d/fd", (int)p->pid);
+        DIR *d = opendir(path);
+        struct dirent *e;
+        int nfd = 0;
+        while ((e = readdir(d)))
+                if (e->d_name[0] != '.') {
+                        ck_assert_int_lt(atoi(e->d_name), 3);
+                        nfd++;
+                }
+        closedir(d);
+        ck_assert_int_eq(nfd, 3);
+
+        snprintf(path, sizeof path, "/proc/%d/environ", (int)p->pid);
+        FILE *f = fopen(path, "r");
+        char env[65536];
+        size_t n = fread(env, 1, sizeof env - 1, f);
+        fclose(f);
+        env[n] = '\0';
+        for (size_t i = 0; i < n; i++)
+                if (!env[i])
+                        env[i] = '\n';
+        ck_assert(strstr(env, "SUPERVISOR_ENABLED=1\n"));
+        ck_assert(strstr(env, "SUPERVISOR_PROCESS_NAME=clean\n"));
+        ck_assert(strstr(env, "SUPERVISOR_GROUP_NAME=overridden\n"));
+        ck_assert(!strstr(env, "SUPERVISOR_GROUP_NAME=g\n"));
+        ck_assert(strstr(env, "SUPERVISOR_SERVER_URL=unix:///tmp/corral-test.sock\n"));
+        ck_assert(strstr(env, "FOO=bar\n"));
+
+        char *ns = proc_namespec(p);
+        ck_assert_str_eq(ns, "g:clean");
+        free(ns);
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert(wait_state(p, PROC_STOPPED, 5));
+        close(leak);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_autorestart_and_suppression)
+{
+        struct cfg_proc *c = mkcfg("again", "exit 0");
+        c->startsecs = 0;
+        c->autorestart = CFG_AUTORESTART_ALWAYS;
+        struct proc *p = proc_new(c, NULL);
+        struct rec r = { .w.on_change = rec_on_change };
+        proc_watch_add(p, &r.w);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        /* restarts by itself */
+        double end = time_monotonic() + 5;
+        while (count_in(&r, PROC_STARTING) < 3 && time_monotonic() < end)
+                ev_run(loop, EVRUN_ONCE);
+        ck_assert_int_ge(count_in(&r, PROC_STARTING), 3);
+        ck_log("exited: again (exit status 0; expected)");
+        proc_set_autorestart(false);
+        ck_assert(wait_state(p, PROC_EXITED, 5));
+        int n = count_in(&r, PROC_STARTING);
+        run_until(never, p, 0.3);
+        ck_assert_int_eq(count_in(&r, PROC_STARTING), n);
+        ck_assert_int_eq(p->state, PROC_EXITED);
+        proc_set_autorestart(true);
+        proc_watch_remove(&r.w);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_signal)
+{
+        struct cfg_proc *c = mkcfg("sig", "exec sleep 100");
+        c->startsecs = 0;
+        c->autorestart = CFG_AUTORESTART_NEVER;
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_signal(p, SIGUSR1), FAULT_NOT_RUNNING);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        track(p->pid);
+        ck_assert_int_eq(proc_signal(p, SIGKILL), FAULT_OK);
+        ck_assert_int_eq(p->state, PROC_RUNNING);
+        ck_assert(wait_state(p, PROC_EXITED, 5));
+        ck_assert_int_eq(p->exitstatus, -1);
+        ck_assert_str_eq(p->spawnerr, "Bad exit code -1");
+        ck_log("exited: sig (terminated by SIGKILL; not expected)");
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_many_and_orphans)
+{
+        enum { N = 40 };
+        struct cfg_proc *c[N];
+        struct proc *p[N];
+        char name[16];
+
+        for (int i = 0; i < N; i++) {
+                snprintf(name, sizeof name, "m%02d", i);
+                /* each leaves an orphan behind (reparented to us as subreaper) */
+                c[i] = mkcfg(name, "sleep 0.2 & exit 0");
+                c[i]->startsecs = 0;
+                c[i]->autorestart = CFG_AUTORESTART_NEVER;
+                p[i] = proc_new(c[i], NULL);
+                ck_assert_int_eq(proc_start(p[i]), FAULT_OK);
+        }
+        ck_assert_int_eq(proc_count_running(), N);
+        for (int i = 0; i < N; i++)
+                ck_assert(wait_state(p[i], PROC_EXITED, 5));
+        ck_assert_int_eq(proc_count_running(), 0);
+        run_until(never, p[0], 0.6);    /* the orphans exit and are reaped as unknown pids */
+        ck_assert_int_eq(zombies(), 0);
+        errno = 0;
+        ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+        ck_assert_int_eq(errno, ECHILD);
+        for (int i = 0; i < N; i++) {
+                proc_free(p[i]);
+                freecfg(c[i]);
+        }
+}
+END_TEST
+
+/* A watcher that frees the process from inside the callback. */
+static void
+free_on_change(struct proc_watch *w, struct proc *p, enum proc_state from, enum proc_state to)
+{
+        (void)w; (void)from;
+        if (to == PROC_BACKOFF)
+                proc_free(p);
+}
+
+START_TEST(test_free_from_watcher)
+{
+        struct cfg_proc *c = mkcfg("gone", "x");
+        free(c->exec_path);
+        c->exec_path = NULL;
+        struct proc *p = proc_new(c, NULL);
+        struct proc_watch w = { .on_change = free_on_change };
+        proc_watch_add(p, &w);
+        /* goes STARTING → BACKOFF inside proc_start; the watcher frees it there (deferred) */
+        ck_assert_int_eq(proc_start(p), FAULT_NO_FILE);
+        ck_assert_ptr_null(w.proc);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_description_formats)
+{
+        struct cfg_proc *c = mkcfg("d", "x");
+        struct proc *p = proc_new(c, NULL);
+        char *d;
+
+        p->state = PROC_RUNNING;
+        p->pid = 42;
+        p->start_time = 1000000.7;
+        d = proc_description(p, 1000000.7 + 86400 + 3661);
+        ck_assert_str_eq(d, "pid 42, uptime 1 day, 1:01:01");
+        free(d);
+        d = proc_description(p, 1000000.0 + 3 * 86400 + 1);
+        ck_assert_str_eq(d, "pid 42, uptime 3 days, 0:00:01");
+        free(d);
+        d = proc_description(p, 1000000.0 + 36000 + 59);
+        ck_assert_str_eq(d, "pid 42, uptime 10:00:59");
+        free(d);
+        d = proc_description(p, 10);
+        ck_assert_str_eq(d, "pid 42, uptime 0:00:00");
+        free(d);
+        p->state = PROC_FATAL;
+        d = proc_description(p, 0);
+        ck_assert_str_eq(d, "unknown error (try \"tail d\")");
+        free(d);
+        p->state = PROC_STOPPING;
+        d = proc_description(p, 0);
+        ck_assert_str_eq(d, "");
+        free(d);
+        p->state = PROC_STOPPED;
+        setenv("TZ", "UTC", 1);
+        tzset();
+        p->stop_time = 1795861200;      /* 2026-11-28 10:20:00 UTC */
+        d = proc_description(p, 0);
+        ck_assert_str_eq(d, "Nov 28 10:20 AM");
+        free(d);
+        p->start_time = 0;
+        d = proc_description(p, 0);
+        ck_assert_str_eq(d, "Not started");
+        free(d);
+        p->state = PROC_STOPPED;
+        p->pid = 0;
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+static Suite *
+proc_suite(void)
+{
+        Suite *s = suite_create("proc");
+        TCase *tc = tcase_create("lifecycle");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 20);
+        tcase_add_test(tc, test_backoff_to_fatal);
+        tcase_add_test(tc, test_running_then_exit);
+        tcase_add_test(tc, test_startsecs_strict);
+        tcase_add_test(tc, test_exit_in_starting_expected);
+        tcase_add_test(tc, test_autorestart_and_suppression);
+        tcase_add_test(tc, test_signal);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("stop");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 20);
+        tcase_add_test(tc, test_stop_escalates_and_kills_leftovers);
+        tcase_add_test(tc, test_stopasgroup);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("spawn");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_set_timeout(tc, 20);
+        tcase_add_test(tc, test_missing_command);
+        tcase_add_test(tc, test_exec_side_failure);
+        tcase_add_test(tc, test_child_is_clean);
+        tcase_add_test(tc, test_many_and_orphans);
+        tcase_add_test(tc, test_free_from_watcher);
+        suite_add_tcase(s, tc);
+
+        tc = tcase_create("describe");
+        tcase_add_checked_fixture(tc, setup, teardown);
+        tcase_add_test(tc, test_description_formats);
+        suite_add_tcase(s, tc);
+        return s;
+}
+
+int
+main(void)
+{
+        SRunner *sr = srunner_create(proc_suite());
+        srunner_run_all(sr, CK_NORMAL);
+        int failed = srunner_ntests_failed(sr);
+        srunner_free(sr);
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
