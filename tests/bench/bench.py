@@ -488,7 +488,7 @@ class Bench:
             if not st.last and time.monotonic() - t0 > 15:
                 raise TrialError("no worker started within 15 s")
             return len(st.last) >= n
-        wait_until(all_up, 30 + n * 0.03, f"{n} workers to start", interval=0.01)
+        wait_until(all_up, min(600, 30 + n * 0.12), f"{n} workers to start", interval=0.01)
         cold = max(ts for _, ts in st.last.values()) - t0
         if settle:
             # past every peer's startsecs / throttle (1 s) with margin, and the first loop passes
