@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <syslog.h>
 #include <time.h>
@@ -28,6 +30,7 @@ static bool echo;
 static int echo_fd = -1;                /* our own non-blocking description of stderr */
 static double file_retry;               /* monotonic, while file cannot be opened */
 static bool opened;                     /* log_open was called */
+static bool echo_sock;                  /* stderr is a socket: send(MSG_DONTWAIT) */
 static bool in_log;                     /* re-entry (a failing main log reporting itself) */
 
 static const char *const names[LOGL__COUNT] = { "CRIT", "ERRO", "WARN", "INFO", "DEBG", "TRAC", "BLAT" };
@@ -59,6 +62,8 @@ open_echo(void)
         echo_fd = open("/proc/self/fd/2", O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
         if (echo_fd < 0)
                 echo_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        struct stat st;
+        echo_sock = echo_fd >= 0 && fstat(echo_fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 int
@@ -149,7 +154,8 @@ write_echo(const char *s, size_t n)
 {
         int fd = echo_fd >= 0 ? echo_fd : STDERR_FILENO;
         while (n > 0) {
-                ssize_t w = write(fd, s, n);
+                ssize_t w = echo_sock && fd == echo_fd ? send(fd, s, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+                                                       : write(fd, s, n);
                 if (w < 0 && errno == EINTR)
                         continue;
                 if (w <= 0)

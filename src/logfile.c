@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@ struct logfile {
         int backups;
         mode_t mode;
         bool regular;                   /* a rotatable regular file */
+        bool sock;                      /* a socket (journald's stdout): send() non-blocking */
         bool failing;                   /* inside an incident (reported once) */
         unsigned long long dropped;     /* total bytes dropped */
         unsigned long long incident_dropped;
@@ -51,6 +53,25 @@ path_is_special(const char *path)
         return !strncmp(path, "/dev/", 5) || !strncmp(path, "/proc/", 6);
 }
 
+/* The fd a name like /dev/stdout, /dev/fd/2 or /proc/self/fd/1 stands for; -1 for other paths. */
+static int
+std_fd_of(const char *path)
+{
+        if (!strcmp(path, "/dev/stdout"))
+                return STDOUT_FILENO;
+        if (!strcmp(path, "/dev/stderr"))
+                return STDERR_FILENO;
+        const char *n = NULL;
+        if (!strncmp(path, "/dev/fd/", 8))
+                n = path + 8;
+        else if (!strncmp(path, "/proc/self/fd/", 14))
+                n = path + 14;
+        long v;
+        if (n && parse_long(n, &v) == 0 && v >= 0 && v < 1024)
+                return (int)v;
+        return -1;
+}
+
 /* Open lf->path for appending; on success fd and size are set. 0 or -errno. */
 static int
 open_file(struct logfile *lf)
@@ -59,6 +80,13 @@ open_file(struct logfile *lf)
          * pipe or tty that is full drops instead of stalling. No effect on regular files. */
         int fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
                       lf->mode);
+        if (fd < 0 && errno == ENXIO && std_fd_of(lf->path) >= 0) {
+                /* /dev/stdout is a socket (systemd's journal stream) and cannot be opened again:
+                 * share our own fd instead; writes then use send(MSG_DONTWAIT). */
+                fd = fcntl(std_fd_of(lf->path), F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        errno = ENXIO;
+        }
         if (fd < 0)
                 return -errno;
         struct stat st;
@@ -69,6 +97,7 @@ open_file(struct logfile *lf)
         }
         lf->fd = fd;
         lf->regular = S_ISREG(st.st_mode) && !path_is_special(lf->path);
+        lf->sock = S_ISSOCK(st.st_mode);
         lf->size = lf->regular ? st.st_size : 0;
         return 0;
 }
@@ -270,7 +299,8 @@ logfile_write(struct logfile *lf, const void *buf, size_t len)
                         if ((off_t)n > room)
                                 n = (size_t)room;
                 }
-                ssize_t w = write(lf->fd, p, n);
+                ssize_t w = lf->sock ? send(lf->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+                                     : write(lf->fd, p, n);
                 if (w < 0) {
                         if (errno == EINTR)
                                 continue;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -175,6 +176,32 @@ START_TEST(echo_to_stderr)
 }
 END_TEST
 
+START_TEST(echo_to_socket_never_blocks)
+{
+        int sv[2];
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        int saved = dup(2);
+        dup2(sv[0], 2);
+        struct log_options o = { .path = NULL, .level = LOGL_INFO, .echo_stderr = true };
+        ck_assert_int_eq(log_open(&o), 0);
+        log_info("to the journal");
+        char buf[256] = { 0 };
+        ck_assert_int_gt(read(sv[1], buf, sizeof buf - 1), 0);
+        ck_assert_ptr_nonnull(strstr(buf, " INFO to the journal\n"));
+        char *big = xmalloc(100001);
+        memset(big, 'b', 100000);
+        big[100000] = '\0';
+        for (int i = 0; i < 100; i++)   /* nobody reads: must drop, not block */
+                log_info("%s", big);
+        log_close();
+        dup2(saved, 2);
+        close(saved);
+        free(big);
+        close(sv[0]);
+        close(sv[1]);
+}
+END_TEST
+
 START_TEST(unopenable_file_retried)
 {
         char *dir = xasprintf("%s/later", tmpdir), *p = xasprintf("%s/later/main.log", tmpdir);
@@ -204,6 +231,7 @@ log_suite(void)
         tcase_add_test(tc, rotation_reopen_clear);
         tcase_add_test(tc, no_file);
         tcase_add_test(tc, echo_to_stderr);
+        tcase_add_test(tc, echo_to_socket_never_blocks);
         suite_add_tcase(s, tc);
         tc = tcase_create("errors");
         tcase_add_checked_fixture(tc, setup, teardown);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -377,6 +378,33 @@ START_TEST(fifo_without_reader_never_blocks)
         ck_assert_ptr_null(logfile_open(p, 0, 0, 0644));
         ck_assert_int_eq(errno, ENXIO);
         free(p);
+}
+END_TEST
+
+START_TEST(dev_stdout_socket)
+{
+        /* Under systemd, stdout is a socket to journald: /dev/stdout cannot be opened again. */
+        int sv[2];
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        int saved = dup(1);
+        dup2(sv[0], 1);
+        struct logfile *lf = logfile_open("/dev/stdout", 5, 3, 0644);
+        dup2(saved, 1);
+        close(saved);
+        ck_assert_ptr_nonnull(lf);
+        ck_assert(!logfile_is_regular(lf));
+        logfile_write(lf, "through the socket\n", 19);
+        char buf[64];
+        ck_assert_int_eq(read(sv[1], buf, sizeof buf), 19);
+        ck_assert(!memcmp(buf, "through the socket\n", 19));
+        /* A full socket drops instead of blocking the loop. */
+        char big[65536] = { 0 };
+        for (int i = 0; i < 200; i++)
+                logfile_write(lf, big, sizeof big);
+        ck_assert_uint_gt(logfile_dropped(lf), 0);
+        logfile_close(lf);
+        close(sv[0]);
+        close(sv[1]);
 }
 END_TEST
 
@@ -849,6 +877,7 @@ logfile_suite(void)
         tcase_add_test(tc, truncate_notifies);
         tcase_add_test(tc, fifo_not_rotated);
         tcase_add_test(tc, fifo_without_reader_never_blocks);
+        tcase_add_test(tc, dev_stdout_socket);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("errors");
