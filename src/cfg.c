@@ -323,8 +323,10 @@ classify(struct reader *r, const char *line, size_t len)
         int indent = (int)(start - line);
         if (r->have_prev_key && start > line) {
                 r->kind = indent > r->key_indent ? LK_CONT : LK_CONT_AS_KEY;
-                if (r->kind == LK_CONT_AS_KEY)
+                if (r->kind == LK_CONT_AS_KEY) {        /* a new key: deeper lines continue it */
                         r->blank_run = 0;
+                        r->key_indent = indent;
+                }
                 return;
         }
         r->blank_run = 0;
@@ -673,9 +675,21 @@ load(const char *text, size_t len, const struct cfg_load_options *opt, struct cf
         return cfg;
 }
 
+static bool
+have_path(const struct cfg_load_options *opt, struct cfg_errors *errs)
+{
+        if (opt->path && *opt->path)
+                return true;
+        struct cfg_ctx c = { .opt = opt, .errs = errs };
+        cfg_add_error(&c, NULL, 0, NULL, NULL, xstrdup("no configuration file given"));
+        return false;
+}
+
 struct cfg *
 cfg_load_string(const char *text, const struct cfg_load_options *opt, struct cfg_errors *errs)
 {
+        if (!have_path(opt, errs))
+                return NULL;
         return load(text, strlen(text), opt, errs);
 }
 
@@ -684,6 +698,8 @@ cfg_load(const struct cfg_load_options *opt, struct cfg_errors *errs)
 {
         char *text;
         size_t len;
+        if (!have_path(opt, errs))
+                return NULL;
         int r = read_file(opt->path, &text, &len);
         if (r < 0) {
                 struct cfg_ctx c = { .opt = opt, .errs = errs };

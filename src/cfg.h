@@ -39,8 +39,10 @@ struct cfg_proc {
         int process_num;
         char *command;                  /* expanded command text, as written */
         char **argv;                    /* split as shlex (POSIX) does; argv[0] as written */
-        char *exec_path;                /* argv[0] resolved on PATH at load time; NULL if not found
-                                           (the spawn then fails with "can't find command") */
+        char *exec_path;                /* argv[0] resolved on PATH (opt->envp's, else /bin:/usr/bin:
+                                           /usr/local/bin) at load time, or argv[0] itself when it has
+                                           a '/' and exists; NULL if not found (the spawn then fails
+                                           with "can't find command") */
         char **environment;             /* "K=V" from [supervisord] environment then the program's,
                                            NULL-terminated (the SUPERVISOR_* vars are added at spawn) */
         char *directory;                /* NULL: none */
@@ -65,7 +67,7 @@ struct cfg_proc {
         bool pdeathsig;                 /* corral extension "pdeathsig=" (default true): worker
                                            gets SIGKILL if corrald dies */
         struct cfg_log out, err;        /* stdout_*, stderr_* */
-        char *serverurl;                /* NULL: AUTO */
+        char *serverurl;                /* NULL: AUTO (also for an empty value) */
         /* where it was defined, for messages */
         char *file;
         int line;
@@ -81,8 +83,8 @@ struct cfg_group {
         char *name;
         int priority;                   /* [group:x] priority, or the program's for a lone program */
         bool explicit_group;            /* came from a [group:x] section */
-        struct cfg_proc **procs;        /* sorted by (priority, name) */
-        size_t nprocs;
+        struct cfg_proc **procs;        /* sorted by (priority, name); never NULL */
+        size_t nprocs;                  /* 0 with numprocs=0 (legal, as in supervisord) */
 };
 
 struct cfg_supervisord {
@@ -183,7 +185,8 @@ struct cfg *cfg_load_string(const char *text, const struct cfg_load_options *opt
 struct cfg *cfg_free(struct cfg *cfg);          /* accepts NULL, returns NULL */
 void cfg_errors_clear(struct cfg_errors *errs);
 
-/* supervisord's search path when -c is absent (compat B.1). Returns a malloc'd path or NULL. */
+/* supervisord's search path when -c is absent (compat B.1), then /etc/corral/corral.conf (where
+ * `make install` puts ours). Returns a malloc'd path (relative if found relative) or NULL. */
 char *cfg_find_default(const char *argv0);
 
 /* O(log n). NULL cfg or unknown name: NULL. */

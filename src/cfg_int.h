@@ -61,6 +61,8 @@ const struct cfg_section *cfg_store_find(const struct cfg_ctx *c, const char *na
 char *cfg_abspath(const char *path);
 char *cfg_dirname(const char *path);
 
+void cfg_proc_free(struct cfg_proc *p);
+
 /* cfg_build.c: the store → struct cfg (NULL on allocation-free failure; errors in c->errs). */
 struct cfg *cfg_build(struct cfg_ctx *c, const struct cfg_srcfile *main);
 

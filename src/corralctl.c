@@ -366,6 +366,7 @@ looks_like_url(const char *s)
 char *
 ctl_readline(const char *prompt)
 {
+        clearerr(stdin);
         if (prompt) {
                 fputs(prompt, stdout);
                 fflush(stdout);
@@ -382,14 +383,19 @@ ctl_readline(const char *prompt)
         return line;
 }
 
-static volatile int *sigint_flag;
+static struct ctl *sigint_ctl;
 
+/* ^C ends tail -f, fg and the shell's prompt cleanly (their reads return EINTR); anywhere else
+ * it terminates the process, as the KeyboardInterrupt does supervisorctl. */
 static void
-on_sigint_flag(int sig)
+on_sigint(int sig)
 {
-        (void)sig;
-        if (sigint_flag)
-                *sigint_flag = 1;
+        if (sigint_ctl && sigint_ctl->catching) {
+                sigint_ctl->stop = 1;
+                return;
+        }
+        signal(sig, SIG_DFL);
+        raise(sig);
 }
 
 int
@@ -475,9 +481,8 @@ main(int argc, char **argv)
         if (!c.serverurl)
                 c.serverurl = xstrdup("http://localhost:9001");
 
-        /* ^C ends tail -f (and the shell) cleanly: reads return EINTR. */
-        sigint_flag = &c.stop;
-        struct sigaction sa = { .sa_handler = on_sigint_flag };
+        sigint_ctl = &c;
+        struct sigaction sa = { .sa_handler = on_sigint };      /* no SA_RESTART */
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
 
@@ -499,7 +504,9 @@ main(int argc, char **argv)
                 bool quit = ctl_onecmd(&c, "status");
                 while (!quit) {
                         c.stop = 0;
+                        c.catching = 1;
                         char *line = ctl_readline(prompt);
+                        c.catching = 0;
                         if (!line) {
                                 if (c.stop) {   /* ^C at the prompt: leave like cmd.Cmd */
                                         fputs("\n", stdout);

@@ -36,7 +36,8 @@ struct ctl {
         bool exc_401;
         int exc_errno;                  /* socket error behind exc, else 0 */
         FILE *msg;                      /* where messages go (stderr while printing JSON) */
-        volatile int stop;              /* set by SIGINT during tail -f */
+        volatile int stop;              /* set by SIGINT while catching */
+        volatile int catching;          /* tail -f, fg and the prompt catch ^C; elsewhere it kills */
 };
 
 /* Run one command line as supervisorctl's Controller.onecmd does. Returns true when the shell

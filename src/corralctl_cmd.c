@@ -970,7 +970,9 @@ tailf(struct ctl *c, const char *path)
         if (client(c) < 0)
                 return -1;
         c->stop = 0;
+        c->catching = 1;
         int r = cc_stream(&c->cli, path, STDOUT_FILENO, &c->stop);
+        c->catching = 0;
         if (r == 1) {
                 ctl_output(c, "%s", "");
                 return 0;
@@ -1652,7 +1654,10 @@ do_fg(struct ctl *c, const char *arg)
                 }
         }
         for (;;) {
+                c->stop = 0;
+                c->catching = 1;
                 char *line = ctl_readline(NULL);
+                c->catching = 0;
                 if (!line)
                         break;
                 char *in = xasprintf("%s\n", line);

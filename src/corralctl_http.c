@@ -523,6 +523,7 @@ cc_call(struct cc_client *c, const char *method, const struct xr_value *params, 
                 if (e < 0 && reused && attempt == 0 && (none || e == -EPIPE || e == -ECONNRESET)) {
                         /* the server dropped an idle keep-alive connection: once more, fresh */
                         free(h.reason);
+                        h.reason = NULL;
                         cc_client_close(c);
                         continue;
                 }

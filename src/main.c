@@ -399,7 +399,7 @@ main(int argc, char **argv)
         }
 
         struct sup_options so = {
-                .config_path = path,
+                .config_path = cfg->path,      /* absolute: daemonizing may have changed the cwd */
                 .resolve_users = true,
                 .on_load = apply_overrides,
         };

@@ -20,9 +20,8 @@
 #include "spawn.h"
 #include "util.h"
 
-/* First "waiting for x to stop" after this long in STOPPING, then every REPORT_EVERY seconds
- * (supervisord's stopProcess polls after 50 ms and reports at most every 2 s). */
-#define REPORT_FIRST 0.05
+/* "waiting for x to stop" while STOPPING: at once, then every REPORT_EVERY seconds (supervisord's
+ * stopProcess reports at most every 2 s). */
 #define REPORT_EVERY 2.0
 
 static struct {
@@ -35,6 +34,9 @@ static struct {
         /* pid → proc: chained hash, power-of-two buckets, grown at load factor 1 */
         struct proc **buckets;
         size_t nbuckets, count;
+        /* processes whose automatic start fell due while automatic starts were off */
+        struct proc **held;
+        size_t nheld, capheld;
 } P = { .autorestart = true };
 
 static void proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents);
@@ -110,8 +112,33 @@ proc_count_running(void)
 /* --- lifetime -------------------------------------------------------------------------------- */
 
 static void
+hold_back(struct proc *p)
+{
+        if (p->held_back)
+                return;
+        if (P.nheld == P.capheld) {
+                P.capheld = P.capheld ? P.capheld * 2 : 16;
+                P.held = xrealloc(P.held, P.capheld * sizeof *P.held);
+        }
+        P.held[P.nheld++] = p;
+        p->held_back = true;
+}
+
+static void
+unhold(struct proc *p)
+{
+        for (size_t i = 0; p->held_back && i < P.nheld; i++)
+                if (P.held[i] == p) {
+                        P.held[i] = P.held[--P.nheld];
+                        break;
+                }
+        p->held_back = false;
+}
+
+static void
 really_free(struct proc *p)
 {
+        unhold(p);
         if (P.loop)
                 ev_timer_stop(P.loop, &p->timer);
         if (p->pid > 0) {
@@ -215,6 +242,7 @@ proc_set_state(struct proc *p, enum proc_state to)
                 return;
         p->state = to;
         p->state_time = time_wall();
+        unhold(p);      /* whatever fell due belonged to the old state */
         log_debug("'%s' %s -> %s", p->cfg->name, proc_state_name(from), proc_state_name(to));
         for (struct proc_watch *w = p->watchers, *next; w; w = next) {
                 next = w->next;
@@ -391,10 +419,16 @@ apply(struct proc *p, enum proc_event ev)
                 arm(p, p->backoff);
         if (cell.actions & ACT_ARM_STOPWAIT) {
                 double now = time_monotonic();
-                if (from != PROC_STOPPING)
-                        /* supervisord reports only while a stopProcess waits; shutdown and
-                         * reload (automatic starts off) use sup's "waiting for … to die" */
-                        p->next_report = P.autorestart ? now + REPORT_FIRST : 0;
+                if (from != PROC_STOPPING) {
+                        /* supervisord reports while a stopProcess waits, starting at once (even
+                         * when the process is about to be reaped); shutdown and reload
+                         * (automatic starts off) use sup's "waiting for … to die" instead */
+                        p->next_report = 0;
+                        if (P.autorestart) {
+                                log_info("waiting for %s to stop", c->name);
+                                p->next_report = now + REPORT_EVERY;
+                        }
+                }
                 p->stop_deadline = now + (c->stopwaitsecs > 0 ? c->stopwaitsecs : 0);
                 arm_stopping(p);
         }
@@ -420,8 +454,11 @@ apply(struct proc *p, enum proc_event ev)
                 return PE_STARTSECS_ELAPSED;    /* supervisord's immediate transition() */
         if (to == PROC_BACKOFF && from != PROC_BACKOFF)
                 return fsm_classify_backoff(p->backoff, c->startretries);
-        if (to == PROC_EXITED && from != PROC_EXITED)
+        if (to == PROC_EXITED && from != PROC_EXITED) {
+                if (!P.autorestart && fsm_classify_autorestart(c->autorestart, p->exit_expected, true) != PE_NONE)
+                        hold_back(p);
                 return fsm_classify_autorestart(c->autorestart, p->exit_expected, P.autorestart);
+        }
         return PE_NONE;
 }
 
@@ -490,6 +527,18 @@ void
 proc_set_autorestart(bool allowed)
 {
         P.autorestart = allowed;
+        /* one at a time from the end: a dispatch may free (and so unhold) any other */
+        while (P.autorestart && P.nheld) {
+                struct proc *p = P.held[--P.nheld];
+                enum proc_event ev = PE_NONE;
+                p->held_back = false;
+                if (p->state == PROC_BACKOFF)
+                        ev = PE_BACKOFF_ELAPSED;
+                else if (p->state == PROC_EXITED)
+                        ev = fsm_classify_autorestart(p->cfg->autorestart, p->exit_expected, true);
+                if (ev != PE_NONE)
+                        dispatch(p, ev);
+        }
 }
 
 /* --- the timer and reaping ------------------------------------------------------------------- */
@@ -512,8 +561,10 @@ proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
                 }
                 break;
         case PE_BACKOFF_ELAPSED:
-                if (!P.autorestart)
-                        return;         /* shutting down or reloading: stay in BACKOFF */
+                if (!P.autorestart) {
+                        hold_back(p);   /* shutting down or reloading: stay in BACKOFF */
+                        return;
+                }
                 break;
         case PE_STOP_TIMEOUT:
                 if (now < p->stop_deadline) {

@@ -19,7 +19,7 @@ struct proc_group;
 struct proc;
 
 /* Somebody waiting for state changes of one process (startProcess wait=true, tests, events).
- * Embedded in its owner; the callback may unlink itself (and only itself). */
+ * Embedded in its owner and zero-initialised; the callback may unlink itself (and only itself). */
 struct proc_watch {
         struct proc_watch *next, *prev;
         void (*on_change)(struct proc_watch *w, struct proc *p, enum proc_state from, enum proc_state to);
@@ -53,6 +53,7 @@ struct proc {
         bool exit_expected;             /* the last exit's status was in exitcodes */
         unsigned busy;                  /* dispatch depth: proc_free is deferred while > 0 */
         bool dead;                      /* proc_free was called while busy */
+        bool held_back;                 /* an automatic start waits for proc_set_autorestart(true) */
 };
 
 /* The runtime context proc needs (set once by sup). */
@@ -63,10 +64,13 @@ struct proc_env {
         const char *identifier;
         bool strip_ansi;
 };
+/* Copies env and starts the one catch-all ev_child on env->loop (the default loop). Call before
+ * proc_new (the outlog of a new process is created on that loop). */
 void proc_setup(const struct proc_env *env);
 
 /* Automatic (re)starts (autorestart, backoff retries) are suppressed while false: sup turns it off
- * while shutting down or reloading. */
+ * while shutting down or reloading. Starts that fell due meanwhile happen when it is turned on
+ * again (for processes still in BACKOFF or EXITED). */
 void proc_set_autorestart(bool allowed);
 
 struct proc *proc_new(const struct cfg_proc *cfg, struct proc_group *group);

@@ -300,6 +300,13 @@ struct pp {
         pid_t pid, ppid;
 };
 
+static int
+cmp_pp(const void *a, const void *b)
+{
+        pid_t x = ((const struct pp *)a)->pid, y = ((const struct pp *)b)->pid;
+        return (x > y) - (x < y);
+}
+
 /* SIGKILL every live descendant of this process (process-group members a worker left behind,
  * orphans we adopted as subreaper). One /proc scan, only at the end of a stop sequence.
  * Returns how many were signalled. */
@@ -337,29 +344,46 @@ kill_descendants(void)
         }
         closedir(d);
 
-        /* Mark descendants to a fixed point (depth passes; trees are shallow). */
-        bool *mark = xcalloc(n + 1, sizeof *mark);
+        /* Resolve each process's ancestry once (memoized walk up the ppid chain over a table
+         * sorted by pid): O(n log n) for the whole scan. */
+        if (n == 0) {
+                free(v);
+                return 0;
+        }
+        qsort(v, n, sizeof *v, cmp_pp);
+        unsigned char *mark = xcalloc(n + 1, 1);       /* 0 unknown, 1 descendant, 2 not */
+        size_t *chain = xcalloc(n + 1, sizeof *chain);
         pid_t self = getpid();
         size_t count = 0;
-        for (bool changed = true; changed;) {
-                changed = false;
-                for (size_t i = 0; i < n; i++) {
-                        if (mark[i])
-                                continue;
-                        bool is = v[i].ppid == self;
-                        for (size_t j = 0; !is && j < n; j++)
-                                is = mark[j] && v[j].pid == v[i].ppid;
-                        if (is) {
-                                mark[i] = changed = true;
-                                count++;
+        for (size_t i = 0; i < n; i++) {
+                size_t len = 0, k = i;
+                unsigned char verdict = 2;
+                while (len <= n) {
+                        if (mark[k]) {
+                                verdict = mark[k];
+                                break;
                         }
+                        chain[len++] = k;
+                        if (v[k].ppid == self) {
+                                verdict = 1;
+                                break;
+                        }
+                        struct pp key = { v[k].ppid, 0 };
+                        struct pp *parent = v[k].ppid > 0 ? bsearch(&key, v, n, sizeof *v, cmp_pp) : NULL;
+                        if (!parent || v[k].pid == self)
+                                break;
+                        k = (size_t)(parent - v);
                 }
+                for (size_t j = 0; j < len; j++)
+                        mark[chain[j]] = verdict;
         }
         for (size_t i = 0; i < n; i++)
-                if (mark[i]) {
+                if (mark[i] == 1 && v[i].pid != self) {
+                        count++;
                         log_debug("killing leftover process %ld with SIGKILL", (long)v[i].pid);
                         (void)kill(v[i].pid, SIGKILL);
                 }
+        free(chain);
         free(mark);
         free(v);
         return count;

@@ -7,6 +7,6 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 jobs=${CORRAL_TEST_JOBS:-2}
 if /usr/bin/python3 -c 'import xdist' 2>/dev/null && [ "$jobs" -gt 1 ]; then
-  exec /usr/bin/python3 -m pytest -q -p no:cacheprovider -n "$jobs" "$@"
+  exec /usr/bin/python3 -m pytest -q -p no:cacheprovider --timeout=${CORRAL_TEST_TIMEOUT:-180} -n "$jobs" "$@"
 fi
-exec /usr/bin/python3 -m pytest -q -p no:cacheprovider "$@"
+exec /usr/bin/python3 -m pytest -q -p no:cacheprovider --timeout=${CORRAL_TEST_TIMEOUT:-180} "$@"

@@ -240,7 +240,7 @@ def test_2000_crash_restarts_leave_no_zombie_and_no_fd_leak(corral):
 def test_sigterm_to_corrald_leaves_no_worker_alive(corral):
     d = corral.start("""
         [program:a]
-        command=/bin/sleep 1000
+        command=/bin/sleep 999
         startsecs=0
         priority=10
         stopwaitsecs=1
@@ -257,10 +257,11 @@ def test_sigterm_to_corrald_leaves_no_worker_alive(corral):
         priority=30
         stopwaitsecs=1
     """)
-    for n in "abc":
-        d.wait_spawned(n)
-    wait_until(lambda: len(d.descendants()) >= 5, what="workers and grandchildren")
-    everyone = d.descendants()
+    workers = [d.wait_spawned(n)[0] for n in "abc"]
+
+    def grandchild():
+        return [p for p in d.descendants() if cmdline(p)[:2] == [b"/bin/sleep", b"1000"]]
+    everyone = workers + wait_until(grandchild, what="b's grandchild in its own session")
     assert d.stop() == 0
     wait_until(lambda: not any(alive(p) for p in everyone), timeout=5, what="all workers gone")
     log = d.log()

@@ -245,6 +245,33 @@ START_TEST(test_program_keys)
 }
 END_TEST
 
+START_TEST(test_logfile_kinds)
+{
+        struct cfg *cfg = load_ok(SD "[program:a]\ncommand=x\nstdout_logfile=OFF\nstderr_logfile=syslog\n"
+                                  "[program:b]\ncommand=x\nstdout_logfile=auto\nstderr_logfile=~/b.err\n"
+                                  "stdout_syslog=true\nstderr_logfile_maxbytes=0\nstdout_logfile_maxbytes=0\n"
+                                  "[program:c]\ncommand=x\nstdout_logfile=none\nstderr_logfile=rel/c.err\n");
+        const struct cfg_proc *a = find_proc(cfg, "a", "a"), *b = find_proc(cfg, "b", "b"),
+                              *c = find_proc(cfg, "c", "c");
+        ck_assert_int_eq(a->out.kind, CFG_LOG_NONE);
+        ck_assert(!a->out.syslog);
+        ck_assert_int_eq(a->err.kind, CFG_LOG_NONE);   /* logfile=syslog: no file, syslog on */
+        ck_assert(a->err.syslog);
+        ck_assert_ptr_null(a->err.path);
+        ck_assert_int_eq(b->out.kind, CFG_LOG_AUTO);
+        ck_assert(b->out.syslog);
+        ck_assert_int_eq(b->err.kind, CFG_LOG_PATH);
+        ck_assert_str_eq(b->err.path, "/home/tester/b.err");
+        ck_assert_int_eq(b->err.maxbytes, 0);
+        ck_assert_int_eq(c->out.kind, CFG_LOG_NONE);
+        ck_assert_str_eq(c->err.path, "rel/c.err");    /* relative to the cwd, as supervisord */
+        /* AUTO without rollover is warned about (stdout of b only: its stderr is a path) */
+        ck_assert_int_eq(cfg->nwarnings, 1);
+        ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "[program:b] stdout_logfile_maxbytes: AUTO logging"));
+        cfg_free(cfg);
+}
+END_TEST
+
 START_TEST(test_servers)
 {
         struct cfg *cfg = load_ok(SD
@@ -362,6 +389,10 @@ START_TEST(test_dialect_edges)
         ck_assert_str_eq(p->environment[1], "B=2");
         ck_assert_int_eq(cfg->nwarnings, 1);
         ck_assert_ptr_nonnull(strstr(cfg->warnings[0], "main.conf:8: [program:q] note: unknown key"));
+        cfg_free(cfg);
+        /* indentation relative to the key line, as configparser: 4, then 2 (a key), then 3 (continues) */
+        cfg = load_ok(SD "[program:q]\n    command=/bin/q\n  directory=/q\n   more\n");
+        ck_assert_str_eq(cfg->groups[0]->procs[0]->directory, "/q\nmore");
         cfg_free(cfg);
         struct cfg_errors e = load_bad(SD "[ y ]\na=1\n");
         ck_assert_str_eq(e.v[0].section, " y ");
@@ -518,6 +549,13 @@ START_TEST(test_error_text_and_all_collected)
         ck_assert_uint_eq(e.n, 1);
         ck_assert_str_eq(e.v[0].file, "/nonexistent/corral.conf");
         ck_assert_ptr_nonnull(strstr(e.v[0].text, "No such file"));
+        cfg_errors_clear(&e);
+        o.path = NULL;
+        ck_assert_ptr_null(cfg_load(&o, &e));
+        ck_assert_ptr_null(cfg_load_string(SD, &o, &e));
+        ck_assert_uint_eq(e.n, 2);
+        ck_assert_str_eq(e.v[0].text, "no configuration file given");
+        ck_assert_ptr_null(e.v[0].file);
         cfg_errors_clear(&e);
 }
 END_TEST
@@ -866,6 +904,7 @@ cfg_suite(void)
         tcase_add_test(tc, test_defaults);
         tcase_add_test(tc, test_program_keys);
         tcase_add_test(tc, test_servers);
+        tcase_add_test(tc, test_logfile_kinds);
         tcase_add_test(tc, test_supervisord_keys);
         tcase_add_test(tc, test_groups);
         tcase_add_test(tc, test_ordering);

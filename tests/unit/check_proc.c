@@ -49,6 +49,8 @@ kill_tracked(void)
 {
         for (int i = 0; i < ntracked; i++)
                 (void)kill(-tracked[i], SIGKILL);
+        if (logpath[0])
+                unlink(logpath);
 }
 
 static void
@@ -190,6 +192,29 @@ zombies(void)
         return n;
 }
 
+/* No process (live or zombie) has us as its parent. */
+static bool
+no_children(struct proc *unused)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        char path[300], ppid[32];
+        bool none = true;
+
+        (void)unused;
+        snprintf(ppid, sizeof ppid, "PPid:\t%d\n", (int)getpid());
+        while (none && (e = readdir(d))) {
+                if (e->d_name[0] < '0' || e->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+                char *s = slurp(path);
+                none = !strstr(s, ppid);
+                free(s);
+        }
+        closedir(d);
+        return none;
+}
+
 /* Records every transition. */
 struct rec {
         struct proc_watch w;
@@ -231,7 +256,7 @@ START_TEST(test_backoff_to_fatal)
         ck_assert(wait_state(p, PROC_FATAL, 10));
         double took = time_monotonic() - t0;
         /* 2 failed starts (startretries+1) separated by a 1 s backoff */
-        ck_assert_msg(took >= 0.9 && took < 3, "took %f", took);
+        ck_assert_msg(took >= 0.9 && took < 6, "took %f", took);      /* generous: loaded CI */
         ck_assert_int_eq(count_in(&r, PROC_STARTING), 2);
         ck_assert_int_eq(count_in(&r, PROC_BACKOFF), 2);
         ck_assert_int_eq(r.seq[r.n - 1], PROC_FATAL);
@@ -359,7 +384,7 @@ START_TEST(test_stop_escalates_and_kills_leftovers)
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
         ck_assert(wait_state(p, PROC_STOPPED, 5));
         double took = time_monotonic() - t0;
-        ck_assert_msg(took >= 0.95 && took < 2.5, "took %f", took);
+        ck_assert_msg(took >= 0.95 && took < 5, "took %f", took);
         ck_log("waiting for stubborn to stop");
         ck_log("killing 'stubborn' (");
         ck_log(") with SIGKILL");
@@ -373,6 +398,31 @@ START_TEST(test_stop_escalates_and_kills_leftovers)
         ck_assert_int_eq(errno, ESRCH);
         run_until(never, p, 0.1);
         ck_assert_int_eq(zombies(), 0);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_stop_exits_cleanly)
+{
+        /* the worker handles TERM itself and exits 0: an expected stop, logged at INFO */
+        struct cfg_proc *c = mkcfg("polite", "trap 'exit 0' TERM; sleep 100 & wait");
+        c->startsecs = 0;
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        pid_t pgid = p->pid;
+        track(pgid);
+        run_until(never, p, 0.2);
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert(wait_state(p, PROC_STOPPED, 5));
+        ck_assert_int_eq(p->exitstatus, 0);
+        ck_log("waiting for polite to stop");
+        ck_log("INFO stopped: polite (exit status 0)");
+        /* its background sleep did not survive the stop */
+        double end = time_monotonic() + 3;
+        while (kill(-pgid, 0) == 0 && time_monotonic() < end)
+                ev_run(loop, EVRUN_ONCE);
+        ck_assert_int_eq(kill(-pgid, 0), -1);
         proc_free(p);
         freecfg(c);
 }
@@ -508,17 +558,29 @@ START_TEST(test_child_is_clean)
         ck_assert_msg(strstr(st, "SigIgn:\t0000000000000000"), "%s", st);
         free(st);
 
+        /* sleep opens (and closes) its libraries and locale files right after exec: poll until
+         * it has settled, then only 0..2 may be left */
         snprintf(path, sizeof path, "/proc/%d/fd", (int)p->pid);
-        DIR *d = opendir(path);
-        struct dirent *e;
-        int nfd = 0;
-        while ((e = readdir(d)))
-                if (e->d_name[0] != '.') {
-                        ck_assert_int_lt(atoi(e->d_name), 3);
-                        nfd++;
-                }
-        closedir(d);
+        int nfd, maxfd;
+        double end = time_monotonic() + 3;
+        do {
+                DIR *d = opendir(path);
+                struct dirent *e;
+                nfd = 0;
+                maxfd = -1;
+                while ((e = readdir(d)))
+                        if (e->d_name[0] != '.') {
+                                int fd = atoi(e->d_name);
+                                maxfd = fd > maxfd ? fd : maxfd;
+                                nfd++;
+                        }
+                closedir(d);
+                if (nfd == 3 && maxfd == 2)
+                        break;
+                usleep(10000);
+        } while (time_monotonic() < end);
         ck_assert_int_eq(nfd, 3);
+        ck_assert_int_eq(maxfd, 2);
 
         snprintf(path, sizeof path, "/proc/%d/environ", (int)p->pid);
         FILE *f = fopen(path, "r");
@@ -568,8 +630,34 @@ START_TEST(test_autorestart_and_suppression)
         run_until(never, p, 0.3);
         ck_assert_int_eq(count_in(&r, PROC_STARTING), n);
         ck_assert_int_eq(p->state, PROC_EXITED);
+        /* the start that fell due happens once automatic starts are back */
         proc_set_autorestart(true);
+        ck_assert_int_eq(count_in(&r, PROC_STARTING), n + 1);
+        proc_set_autorestart(false);
+        ck_assert(wait_state(p, PROC_EXITED, 5));
         proc_watch_remove(&r.w);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+START_TEST(test_backoff_held_back)
+{
+        struct cfg_proc *c = mkcfg("held", "exit 1");
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        ck_assert(wait_state(p, PROC_BACKOFF, 5));
+        proc_set_autorestart(false);
+        /* the 1 s retry falls due but does not happen */
+        ck_assert(!run_until(never, p, 1.3));
+        ck_assert_int_eq(p->state, PROC_BACKOFF);
+        ck_assert_int_eq(p->backoff, 1);
+        proc_set_autorestart(true);
+        ck_assert(p->state == PROC_STARTING || p->state == PROC_BACKOFF);
+        ck_assert(wait_state(p, PROC_BACKOFF, 5));
+        ck_assert_int_eq(p->backoff, 2);
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert_int_eq(p->state, PROC_STOPPED);
         proc_free(p);
         freecfg(c);
 }
@@ -615,7 +703,8 @@ START_TEST(test_many_and_orphans)
         for (int i = 0; i < N; i++)
                 ck_assert(wait_state(p[i], PROC_EXITED, 5));
         ck_assert_int_eq(proc_count_running(), 0);
-        run_until(never, p[0], 0.6);    /* the orphans exit and are reaped as unknown pids */
+        /* the orphans exit and are reaped as unknown pids */
+        ck_assert(run_until(no_children, NULL, 10));
         ck_assert_int_eq(zombies(), 0);
         errno = 0;
         ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
@@ -711,6 +800,7 @@ proc_suite(void)
         tcase_add_test(tc, test_exit_in_starting_expected);
         tcase_add_test(tc, test_autorestart_and_suppression);
         tcase_add_test(tc, test_signal);
+        tcase_add_test(tc, test_backoff_held_back);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("stop");
@@ -718,6 +808,7 @@ proc_suite(void)
         tcase_set_timeout(tc, 20);
         tcase_add_test(tc, test_stop_escalates_and_kills_leftovers);
         tcase_add_test(tc, test_stopasgroup);
+        tcase_add_test(tc, test_stop_exits_cleanly);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("spawn");

@@ -287,6 +287,13 @@ START_TEST(test_bad_names)
 {
         /* With no such group every name-taking method says BAD_NAME with the name as given. */
         expect_vector("rpc_64_");       /* stopProcessGroup bogus */
+        expect_vector("rpc_09_");       /* getProcessInfo bogus */
+        expect_vector("rpc_21_");       /* startProcess bogus */
+        expect_vector("rpc_37_");       /* sendProcessStdin bogus */
+        expect_vector("rpc_43_");       /* addProcessGroup bogus */
+        expect_vector("rpc_45_");       /* removeProcessGroup bogus */
+        expect_vector("rpc_55_");       /* getProcessInfo() */
+        expect_vector("rpc_56_");       /* getProcessInfo('a', 'b') */
         expect_fault("supervisor.getProcessInfo", args(1, xr_string("bogus")), 10, "BAD_NAME: bogus");
         expect_fault("supervisor.startProcess", args(1, xr_string("nogroup:x")), 10, "BAD_NAME: nogroup:x");
         expect_fault("supervisor.stopProcess", args(2, xr_string("g:*"), xr_bool(false)), 10, "BAD_NAME: g:*");
@@ -542,8 +549,7 @@ START_TEST(test_not_running)
         expect_fault("supervisor.signalProcess", args(2, xr_string("sleeper"), xr_string("HUP")), 70,
                      "NOT_RUNNING: sleeper");
         /* The signal is validated first. */
-        expect_fault("supervisor.signalProcess", args(2, xr_string("sleeper"), xr_string("NOPE")), 11,
-                     "BAD_SIGNAL: NOPE");
+        expect_vector("rpc_33_");       /* signalProcess('sleeper', 'NOPE') → BAD_SIGNAL: NOPE */
         expect_fault("supervisor.sendProcessStdin", args(2, xr_string("sleeper"), xr_string("x\n")), 70,
                      "NOT_RUNNING: sleeper");
         expect_fault("supervisor.startProcess", args(1, xr_string("missing")), 20,
@@ -657,7 +663,53 @@ START_TEST(test_reload_add_remove)
 }
 END_TEST
 
+START_TEST(test_shutdown_state)
+{
+        if (!have_table)
+                return;
+        /* shutdown replies true first; the daemon stops on the next loop iteration. */
+        struct xr_response r = call_value("supervisor.shutdown", xr_array());
+        ck_assert(r.value && r.value->type == XR_BOOL && r.value->b);
+        xr_response_free(&r);
+        ck_assert_int_eq(sup_mood(), SUP_RUNNING);
+        ev_run(ev_default_loop(0), EVRUN_NOWAIT);
+        ck_assert_int_eq(sup_mood(), SUP_SHUTDOWN);
+        expect_fault("supervisor.getPID", xr_array(), 6, "SHUTDOWN_STATE");
+        expect_fault("supervisor.getState", xr_array(), 6, "SHUTDOWN_STATE");
+        expect_fault("supervisor.startProcess", args(1, xr_string("sleeper")), 6, "SHUTDOWN_STATE");
+        expect_fault("supervisor.signalAllProcesses", args(1, xr_string("HUP")), 6, "SHUTDOWN_STATE");
+        expect_fault("supervisor.shutdown", xr_array(), 6, "SHUTDOWN_STATE");
+        /* system.* and sendRemoteCommEvent never check. */
+        r = call_value("system.listMethods", xr_array());
+        ck_assert_uint_eq(r.value->arr.n, 41);
+        xr_response_free(&r);
+        r = call_value("supervisor.sendRemoteCommEvent", args(2, xr_string("t"), xr_string("d")));
+        ck_assert(r.value && r.value->b);
+        xr_response_free(&r);
+}
+END_TEST
+
 /* --- deferred replies (need the real process runtime) -------------------------------------------- */
+
+static void
+on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+        (void)loop; (void)w; (void)revents;
+}
+
+/* Run the loop until *flag is set or seconds have passed; a tick keeps ev_run from blocking. */
+static void
+run_until(const int *flag, double seconds)
+{
+        struct ev_loop *loop = ev_default_loop(0);
+        ev_timer tick;
+        ev_timer_init(&tick, on_tick, 0.05, 0.05);
+        ev_timer_start(loop, &tick);
+        double end = ev_time() + seconds;
+        while (!(flag && *flag) && ev_time() < end)
+                ev_run(loop, EVRUN_ONCE);
+        ev_timer_stop(loop, &tick);
+}
 
 /* Dispatch and run the loop until the reply comes (deadline in seconds). */
 static struct reply
@@ -667,10 +719,7 @@ call_wait(const char *method, struct xr_value *params, double deadline, bool *re
         struct reply r = { 0 };
         struct rpc_pending *p = rpc_dispatch(req, strlen(req), on_done, &r);
         *ret_deferred = p != NULL;
-        struct ev_loop *loop = ev_default_loop(0);
-        double end = ev_time() + deadline;
-        while (!r.calls && ev_time() < end)
-                ev_run(loop, EVRUN_ONCE);
+        run_until(&r.calls, deadline);
         ck_assert_msg(r.calls == 1, "%s: no reply within %.1fs", method, deadline);
         free(req);
         return r;
@@ -728,6 +777,9 @@ START_TEST(test_start_stop_wait)
 
         /* Exits at once with startsecs=1: SPAWN_ERROR, as supervisord (start_fatal). */
         rep = call_wait("supervisor.startProcess", args(1, xr_string("quick")), 10, &deferred);
+        char *want = vector("start_fatal__", ".response.xml");
+        ck_assert_str_eq(rep.body, want);
+        free(want);
         r = parse_reply(&rep);
         ck_assert_int_eq(r.fault_code, 50);
         ck_assert_str_eq(r.fault_string, "SPAWN_ERROR: quick");
@@ -783,9 +835,7 @@ START_TEST(test_cancel_pending)
         ck_assert_ptr_nonnull(p);
         rpc_cancel(p);
         /* The process goes on starting; nobody is called back. */
-        double end = ev_time() + 2;
-        while (ev_time() < end)
-                ev_run(ev_default_loop(0), EVRUN_ONCE);
+        run_until(NULL, 1.5);
         ck_assert_int_eq(r.calls, 0);
         free(req);
         struct xr_response info = call_value("supervisor.getProcessInfo", args(1, xr_string("sleeper")));
@@ -818,6 +868,7 @@ rpc_suite(void)
         tcase_add_test(tc, test_not_running);
         tcase_add_test(tc, test_logs);
         tcase_add_test(tc, test_reload_add_remove);
+        tcase_add_test(tc, test_shutdown_state);
         tcase_add_test(tc, test_start_stop_wait);
         tcase_add_test(tc, test_group_wait_and_multicall);
         tcase_add_test(tc, test_cancel_pending);
