@@ -183,7 +183,9 @@ stdin_close(struct outlog *o)
                 close(o->in_fd);
         }
         o->in_fd = -1;
-        o->inq_off = o->inq_len = 0;
+        free(o->inq);           /* idle processes keep no buffer */
+        o->inq = NULL;
+        o->inq_off = o->inq_len = o->inq_cap = 0;
 }
 
 /* Write queued stdin bytes; 0, or -EPIPE when the child closed its stdin. */
@@ -204,7 +206,9 @@ stdin_flush(struct outlog *o)
                 o->inq_off += (size_t)w;
         }
         if (o->inq_off == o->inq_len) {
-                o->inq_off = o->inq_len = 0;
+                free(o->inq);
+                o->inq = NULL;
+                o->inq_off = o->inq_len = o->inq_cap = 0;
                 ev_io_stop(o->loop, &o->in_io);
         } else if (!ev_is_active(&o->in_io)) {
                 ev_io_start(o->loop, &o->in_io);
