@@ -121,8 +121,8 @@ install: all
 	install -m 0755 $(B)/corrald $(B)/corralctl $(DESTDIR)$(PREFIX)/bin/
 	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/corrald.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/corrald.service
 	test -e $(DESTDIR)/etc/corral/corral.conf || install -m 0644 conf/corral.conf $(DESTDIR)/etc/corral/corral.conf
-	if [ -d man ] && ls man/*.[1-8] >/dev/null 2>&1; then install -d $(DESTDIR)$(PREFIX)/share/man/man8 && \
-	  install -m 0644 man/*.[1-8] $(DESTDIR)$(PREFIX)/share/man/man8/; fi
+	for m in man/*.[1-8]; do [ -e "$$m" ] || continue; s=$${m##*.}; \
+	  install -d $(DESTDIR)$(PREFIX)/share/man/man$$s && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
 
 clean:
 	rm -rf build build-san

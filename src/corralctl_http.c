@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,19 @@ fill(struct cc_client *c, volatile int *stop)
                 c->rbuf = xrealloc(c->rbuf, c->rcap);
         }
         for (;;) {
+                /* A ^C can land outside read() (e.g. while we write to stdout), where it cannot
+                 * interrupt anything: check the flag first, and wait in short polls so a flag set
+                 * between the check and the wait is seen within 200 ms. */
+                if (stop) {
+                        if (*stop)
+                                return -EINTR;
+                        struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+                        int pr = poll(&pfd, 1, 200);
+                        if (pr < 0 && errno != EINTR)
+                                return -errno;
+                        if (pr <= 0)
+                                continue;
+                }
                 ssize_t r = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen - 1);
                 if (r < 0) {
                         if (errno == EINTR && !(stop && *stop))
