@@ -7,7 +7,7 @@ V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
 CC      ?= cc
-PKGS    := inih libmicrohttpd expat libsystemd nettle
+PKGS    := inih libmicrohttpd expat libsystemd nettle jansson
 # Debian 12's libev-dev ships no .pc file: plain -lev unless pkg-config knows it.
 EV_CFLAGS := $(shell pkg-config --cflags libev 2>/dev/null)
 EV_LIBS   := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
