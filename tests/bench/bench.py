@@ -588,7 +588,7 @@ class Bench:
                             break
                     if ts:
                         self.put(f"restart1_{label}_{n}", sup.name, statistics.median(ts))
-            if n == 100 or n == 10000:
+            if n == 100 or n == self.a.scale:
                 lat = self.kills(sup, st, self.a.kills)
                 self.put(f"kill_p50_{n}", sup.name, pct(lat, 50))
                 self.put(f"kill_p90_{n}", sup.name, pct(lat, 90))
