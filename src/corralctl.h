@@ -52,7 +52,7 @@ struct cc_pinfos {
         struct cc_pinfo *v;
         size_t n;
         struct xr_value *xml;           /* owner of the strings (XML-RPC reply), or NULL */
-        void *json;                     /* owner of the strings (json_t *), or NULL */
+        char *body;                     /* owner of the strings (the JSON reply), or NULL */
 };
 void cc_pinfos_free(struct cc_pinfos *p);
 

@@ -286,7 +286,7 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.server.requests.append(("GET", self.path))
         if self.path == PATH:
-            body = json.dumps(FAKE_DOC).encode()
+            body = self.server.doc
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
         else:
@@ -312,6 +312,7 @@ class FakeServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         super().__init__(path, FakeHandler)
         self.requests = []
         self.connections = 0
+        self.doc = json.dumps(FAKE_DOC).encode()
 
     def get_request(self):
         self.connections += 1
@@ -348,6 +349,38 @@ def test_corralctl_takes_the_json_path(fake):
     r = subprocess.run([CORRALCTL, "-c", conf, "status"], capture_output=True, text=True, timeout=30,
                        env=dict(os.environ, CORRALCTL_NO_JSON="1"))
     assert r.returncode != 0 and srv.requests == [("POST", "/RPC2")]
+
+
+def test_corralctl_json_reader(fake):
+    """corralctl decodes the reply itself: escapes, surrogate pairs, unknown members of any type,
+    whitespace; anything malformed (or not from a RUNNING daemon) means XML-RPC instead."""
+    srv, conf = fake
+
+    def status(doc):
+        srv.doc = doc.encode() if isinstance(doc, str) else doc
+        srv.requests.clear()
+        r = subprocess.run([CORRALCTL, "-c", conf, "status"], capture_output=True, text=True, timeout=30)
+        return r, [m for m, _ in srv.requests]
+
+    odd = (' \n{ "extra" : [1, 2.5e3, {"x": [null, true, false, "\\u0041?"]}], "supervisor" : {"state":"RUNNING",'
+           ' "api_version" : "3.0", "more": {}},\r\n "processes" : [ {"name": "x\\u00e9\\ud83d\\ude00\\t\\/\\"",'
+           ' "group": "g", "statename": "RUNNING", "state": 20, "future": {"a": [[]]}, "pid": -0,'
+           ' "description": "\\u2603 \\\\n", "now": 1e3} , {"name":"y","group":"g","state":2.0,'
+           ' "statename":"STOPPED","description":"Not started"} ] } \t')
+    r, seen = status(odd)
+    assert seen == ["GET"], r.stderr
+    assert r.stdout == ("g:x\u00e9\U0001f600\t/\"" + " " * 25 + "RUNNING   \u2603 \\n\n"
+                        "g:y" + " " * 30 + "STOPPED   Not started\n")
+    assert r.returncode == 3
+    good = json.dumps(FAKE_DOC)
+    for bad in (good[:-1], good + "x", good.replace('"pid": 7', '"pid": 07'), good.replace('""', '"\\u0000"', 1),
+                good.replace('"RUNNING", "statecode"', '"SHUTDOWN", "statecode"'),
+                good.replace('"3.0"', '"2.0"'), good.replace('"processes"', '"procs"'),
+                good.replace('"a\\u00e9"', '"a\\x"', 1), good.replace("\\u00e9", "\\u00g9", 1),
+                good.replace('""', '"\t"', 1), "[]", "", "{" * 100 + "}" * 100):
+        r, seen = status(bad)
+        assert seen == ["GET", "POST"], (bad, r.stdout)
+        assert r.returncode != 0
 
 
 # --- the real supervisord: 404, silent fallback on the same connection ----------------------------
