@@ -4,7 +4,6 @@
  * processes this is a few hundred kB produced in well under a millisecond. */
 #include "api_json.h"
 
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,9 +2,9 @@
 /* http — libmicrohttpd in external-loop mode on one listening socket: one ev_io on MHD's epoll fd,
  * one ev_timer from MHD_get_timeout, MHD_run after either fires. Routes requests the way
  * supervisord's Medusa handlers do (compat G.1): /RPC2* → rpc, /logtail and /mainlogtail → log
- * streams (http_tail.c), anything else 404 — except corral's own GET /corral/v1/status (api_json.c),
- * a path supervisord answers with 404, which is how corralctl tells the two apart. Deferred RPC replies suspend the connection until rpc
- * calls back; nothing here ever blocks. */
+ * streams (http_tail.c), GET /corral/v1/status → corral's JSON status (api_json.c; supervisord
+ * answers that path with 404, which is how corralctl tells the two apart), anything else 404.
+ * Deferred RPC replies suspend the connection until rpc calls back; nothing here ever blocks. */
 #include "http.h"
 
 #include <errno.h>
