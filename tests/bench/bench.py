@@ -588,7 +588,7 @@ class Bench:
                             break
                     if ts:
                         self.put(f"restart1_{label}_{n}", sup.name, statistics.median(ts))
-            if n == 100 or n == 10000:
+            if n == 100 or n == self.a.scale:
                 lat = self.kills(sup, st, self.a.kills)
                 self.put(f"kill_p50_{n}", sup.name, pct(lat, 50))
                 self.put(f"kill_p90_{n}", sup.name, pct(lat, 90))
@@ -852,7 +852,7 @@ def main():
     mode.add_argument("--full", action="store_true")
     ap.add_argument("--only", default=",".join(SUPS), help="comma list of peers")
     ap.add_argument("--ns", default=None, help="comma list of tree sizes (default 10,100,1000)")
-    ap.add_argument("--scale", type=int, default=None, help="corrald-only N (0 = skip)")
+    ap.add_argument("--scale", type=int, default=None, help="corrald-only N (0 = skip; default 10000 full, 2000 quick)")
     ap.add_argument("--repeats", type=int, default=None)
     ap.add_argument("--workloads", default="tree,storm,log", help="comma list of tree,storm,log")
     ap.add_argument("--out", default=None, help="also write the report to this file")
@@ -862,7 +862,7 @@ def main():
     a.only = a.only.split(",")
     a.workloads = a.workloads.split(",")
     a.tree_ns = [int(x) for x in (a.ns or "10,100,1000").split(",")]
-    a.scale = 10000 if a.scale is None else a.scale
+    a.scale = (10000 if full else 2000) if a.scale is None else a.scale
     a.repeats = a.repeats or (3 if full else 1)
     a.idle = 30.0 if full else 10.0
     a.storm = 30.0 if full else 10.0
