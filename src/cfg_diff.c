@@ -94,13 +94,41 @@ argv_eq(char *const *a, char *const *b)
         return strv_equal(a, b);
 }
 
+/* The value a "K=V" vector gives key (the last "K=" entry wins), or NULL. klen includes '='. */
+static const char *
+env_get(char *const *env, const char *key, size_t klen)
+{
+        const char *v = NULL;
+        for (; env && *env; env++)
+                if (!strncmp(*env, key, klen))
+                        v = *env + klen;
+        return v;
+}
+
+/* Environments compare as dicts (supervisord's ProcessConfig.environment): the same keys with the
+ * same final values, in any order. O(n^2) on a handful of entries, only on reread. */
+static bool
+env_eq(char *const *a, char *const *b)
+{
+        for (int pass = 0; pass < 2; pass++) {
+                char *const *x = pass ? b : a, *const *y = pass ? a : b;
+                for (; x && *x; x++) {
+                        const char *eq = strchr(*x, '=');
+                        size_t klen = eq ? (size_t)(eq - *x) + 1 : strlen(*x);
+                        if (!str_eq(env_get(pass ? b : a, *x, klen), env_get(y, *x, klen)))
+                                return false;
+                }
+        }
+        return true;
+}
+
 static bool
 proc_eq(const struct cfg_proc *a, const struct cfg_proc *b)
 {
         return str_eq(a->name, b->name) && str_eq(a->group, b->group) && str_eq(a->program, b->program) &&
                a->process_num == b->process_num && str_eq(a->command, b->command) &&
                argv_eq(a->argv, b->argv) && str_eq(a->exec_path, b->exec_path) &&
-               argv_eq(a->environment, b->environment) && str_eq(a->directory, b->directory) &&
+               env_eq(a->environment, b->environment) && str_eq(a->directory, b->directory) &&
                a->umask == b->umask && str_eq(a->user, b->user) && a->has_uid == b->has_uid &&
                (!a->has_uid || (a->uid == b->uid && a->gid == b->gid && a->ngroups == b->ngroups &&
                                 !memcmp(a->groups, b->groups, (size_t)a->ngroups * sizeof *a->groups))) &&

@@ -7,6 +7,7 @@
 #define CORRAL_CORRALCTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "corralctl_http.h"
@@ -39,6 +40,28 @@ struct ctl {
         volatile int stop;              /* set by SIGINT while catching */
         volatile int catching;          /* tail -f, fg and the prompt catch ^C; elsewhere it kills */
 };
+
+/* One process as status and pid use it (getProcessInfo's fields). The strings are borrowed from
+ * the decoded reply that struct cc_pinfos owns; a field the reply lacks reads "" or 0. */
+struct cc_pinfo {
+        const char *name, *group, *statename, *description, *spawnerr, *stdout_logfile, *stderr_logfile;
+        int64_t state, pid, start, stop, now, exitstatus;
+};
+
+struct cc_pinfos {
+        struct cc_pinfo *v;
+        size_t n;
+        struct xr_value *xml;           /* owner of the strings (XML-RPC reply), or NULL */
+        char *body;                     /* owner of the strings (the JSON reply), or NULL */
+};
+void cc_pinfos_free(struct cc_pinfos *p);
+
+/* corralctl_json.c: every process from corrald's GET /corral/v1/status, on the command's
+ * connection. Returns true with *ret filled, or false (nothing printed, no exception) when the
+ * caller must take the XML-RPC path: the server is supervisord (404), the daemon is not RUNNING,
+ * the reply is not what corrald sends, any socket or HTTP error (XML-RPC then reports it exactly
+ * as supervisorctl would), or CORRALCTL_NO_JSON is set to a value other than "" and "0". */
+bool ctl_json_status(struct ctl *c, struct cc_pinfos *ret);
 
 /* Run one command line as supervisorctl's Controller.onecmd does. Returns true when the shell
  * should stop (EOF/quit/exit). */

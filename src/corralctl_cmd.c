@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* corralctl_cmd — supervisorctl's commands, with its output and exit statuses (compat F), over
- * one keep-alive connection per command; --json output for status, avail, pid and reread. */
+ * one keep-alive connection per command; --json output for status, avail, pid and reread. status
+ * and pid all read corrald's JSON API when it is there (corralctl_json.c). */
 #include "corralctl.h"
 
 #include <ctype.h>
@@ -461,40 +462,92 @@ is_stopped_state(int64_t st)
         return st == PS_STOPPED || st == PS_EXITED || st == PS_FATAL || st == PS_UNKNOWN;
 }
 
+/* getAllProcessInfo's array as cc_pinfos (borrowing from v, which it takes). */
 static void
-json_info(FILE *f, const struct xr_value *info)
+pinfos_from_xml(struct cc_pinfos *ret, struct xr_value *v)
 {
-        char *ns = make_namespec(vstr(info, "group"), vstr(info, "name"));
+        memset(ret, 0, sizeof *ret);
+        size_t n = arr_len(v);
+        ret->v = xcalloc(n + 1, sizeof *ret->v);
+        for (size_t i = 0; i < n; i++) {
+                const struct xr_value *info = xr_array_get(v, i);
+                ret->v[i] = (struct cc_pinfo){
+                        .name = vstr(info, "name"),
+                        .group = vstr(info, "group"),
+                        .statename = vstr(info, "statename"),
+                        .description = vstr(info, "description"),
+                        .spawnerr = vstr(info, "spawnerr"),
+                        .stdout_logfile = vstr(info, "stdout_logfile"),
+                        .stderr_logfile = vstr(info, "stderr_logfile"),
+                        .state = vint(info, "state"),
+                        .pid = vint(info, "pid"),
+                        .start = vint(info, "start"),
+                        .stop = vint(info, "stop"),
+                        .now = vint(info, "now"),
+                        .exitstatus = vint(info, "exitstatus"),
+                };
+        }
+        ret->n = n;
+        ret->xml = v;
+}
+
+/* Every process: from corrald's JSON API when it answers, else as supervisorctl does it (upcheck,
+ * then getAllProcessInfo). 1 with *ret filled; 0 when the upcheck printed why not (exit status
+ * set); -1 with an exception raised. */
+static int
+all_process_info(struct ctl *c, struct cc_pinfos *ret)
+{
+        if (ctl_json_status(c, ret))
+                return 1;
+        bool ok;
+        if (upcheck(c, &ok) < 0)
+                return -1;
+        if (!ok)
+                return 0;
+        struct xr_value *v;
+        int rc = call(c, "supervisor.getAllProcessInfo", NULL, &v);
+        if (rc > 0)
+                return raise_fault(c, rc, fault_string);
+        if (rc < 0)
+                return -1;
+        pinfos_from_xml(ret, v);
+        return 1;
+}
+
+static void
+json_info(FILE *f, const struct cc_pinfo *info)
+{
+        char *ns = make_namespec(info->group, info->name);
         bool first = true;
         fputs("{", f);
         json_key(f, &first, "name");
         json_str(f, ns);
         json_key(f, &first, "group");
-        json_str(f, vstr(info, "group"));
+        json_str(f, info->group);
         json_key(f, &first, "process");
-        json_str(f, vstr(info, "name"));
+        json_str(f, info->name);
         json_key(f, &first, "state");
-        json_str(f, vstr(info, "statename"));
+        json_str(f, info->statename);
         json_key(f, &first, "statecode");
-        fprintf(f, "%" PRId64, vint(info, "state"));
+        fprintf(f, "%" PRId64, info->state);
         json_key(f, &first, "pid");
-        fprintf(f, "%" PRId64, vint(info, "pid"));
+        fprintf(f, "%" PRId64, info->pid);
         json_key(f, &first, "description");
-        json_str(f, vstr(info, "description"));
+        json_str(f, info->description);
         json_key(f, &first, "start");
-        fprintf(f, "%" PRId64, vint(info, "start"));
+        fprintf(f, "%" PRId64, info->start);
         json_key(f, &first, "stop");
-        fprintf(f, "%" PRId64, vint(info, "stop"));
+        fprintf(f, "%" PRId64, info->stop);
         json_key(f, &first, "now");
-        fprintf(f, "%" PRId64, vint(info, "now"));
+        fprintf(f, "%" PRId64, info->now);
         json_key(f, &first, "exitstatus");
-        fprintf(f, "%" PRId64, vint(info, "exitstatus"));
+        fprintf(f, "%" PRId64, info->exitstatus);
         json_key(f, &first, "spawnerr");
-        json_str(f, vstr(info, "spawnerr"));
+        json_str(f, info->spawnerr);
         json_key(f, &first, "stdout_logfile");
-        json_str(f, vstr(info, "stdout_logfile"));
+        json_str(f, info->stdout_logfile);
         json_key(f, &first, "stderr_logfile");
-        json_str(f, vstr(info, "stderr_logfile"));
+        json_str(f, info->stderr_logfile);
         fputs("}", f);
         free(ns);
 }
@@ -502,37 +555,30 @@ json_info(FILE *f, const struct xr_value *info)
 static int
 do_status(struct ctl *c, const char *arg)
 {
-        bool ok;
-        if (upcheck(c, &ok) < 0)
-                return -1;
-        if (!ok) {
+        struct cc_pinfos all;
+        int rc = all_process_info(c, &all);
+        if (rc == 0)
                 c->exitstatus = 4;
-                return 0;
-        }
-        struct xr_value *all;
-        int rc = call(c, "supervisor.getAllProcessInfo", NULL, &all);
-        if (rc > 0)
-                return raise_fault(c, rc, fault_string);
-        if (rc < 0)
-                return -1;
-        size_t n = arr_len(all);
-        const struct xr_value **match = xcalloc(n + 1, sizeof *match);
+        if (rc <= 0)
+                return rc;
+        size_t n = all.n;
+        const struct cc_pinfo **match = xcalloc(n + 1, sizeof *match);
         size_t nm = 0;
         struct words w;
         split_words(arg, &w);
         if (w.n == 0 || words_has(&w, "all")) {
                 for (size_t i = 0; i < n; i++)
-                        match[nm++] = xr_array_get(all, i);
+                        match[nm++] = &all.v[i];
         } else {
                 for (size_t k = 0; k < w.n; k++) {
                         char *g, *p;
                         split_namespec(w.v[k], &g, &p);
                         bool bad = true;
                         for (size_t i = 0; i < n; i++) {
-                                const struct xr_value *info = xr_array_get(all, i);
-                                bool m = strcmp(vstr(info, "group"), g) == 0;
+                                const struct cc_pinfo *info = &all.v[i];
+                                bool m = strcmp(info->group, g) == 0;
                                 if (p)
-                                        m = m && strcmp(vstr(info, "name"), p) == 0;
+                                        m = m && strcmp(info->name, p) == 0;
                                 if (m) {
                                         bad = false;
                                         match = xrealloc(match, (nm + 1) * sizeof *match);
@@ -562,36 +608,72 @@ do_status(struct ctl *c, const char *arg)
                 size_t maxlen = 30;
                 char **specs = xcalloc(nm + 1, sizeof *specs);
                 for (size_t i = 0; i < nm; i++) {
-                        specs[i] = make_namespec(vstr(match[i], "group"), vstr(match[i], "name"));
+                        specs[i] = make_namespec(match[i]->group, match[i]->name);
                         size_t l = u8len(specs[i]);
                         if (l > maxlen)
                                 maxlen = l;
                 }
                 for (size_t i = 0; i < nm; i++) {
                         pad(stdout, specs[i], maxlen + 3);
-                        pad(stdout, vstr(match[i], "statename"), 10);
-                        fputs(vstr(match[i], "description"), stdout);
+                        pad(stdout, match[i]->statename, 10);
+                        fputs(match[i]->description, stdout);
                         fputc('\n', stdout);
                         free(specs[i]);
                 }
                 free(specs);
         }
         for (size_t i = 0; i < nm; i++)
-                if (is_stopped_state(vint(match[i], "state")))
+                if (is_stopped_state(match[i]->state))
                         c->exitstatus = CC_EXIT_UNIMPLEMENTED;
         free(match);
-        xr_free(all);
+        cc_pinfos_free(&all);
         return 0;
 }
 
 /* ---- pid ------------------------------------------------------------------------------------- */
 
+static void
+pid_all(struct ctl *c, const struct cc_pinfos *all)
+{
+        if (c->json)
+                fputs("{", stdout);
+        for (size_t i = 0; i < all->n; i++) {
+                const struct cc_pinfo *info = &all->v[i];
+                if (c->json) {
+                        char *ns = make_namespec(info->group, info->name);
+                        fputs(i ? ", " : "", stdout);
+                        json_str(stdout, ns);
+                        printf(": %" PRId64, info->pid);
+                        free(ns);
+                } else
+                        printf("%" PRId64 "\n", info->pid);
+        }
+        if (c->json)
+                fputs("}\n", stdout);
+}
+
 static int
 do_pid(struct ctl *c, const char *arg)
 {
-        UPCHECK(c);
         struct words w;
         split_words(arg, &w);
+        if (w.n > 0 && words_has(&w, "all")) {
+                /* pid all: getAllProcessInfo, or the JSON API, after the same upcheck */
+                struct cc_pinfos all;
+                int rc = all_process_info(c, &all);
+                words_free(&w);
+                if (rc <= 0)
+                        return rc;
+                pid_all(c, &all);
+                cc_pinfos_free(&all);
+                return 0;
+        }
+        bool ok;
+        int urc = upcheck(c, &ok);
+        if (urc < 0 || !ok) {
+                words_free(&w);
+                return urc < 0 ? -1 : 0;
+        }
         struct xr_value *v = NULL;
         int rc = 0;
         if (w.n == 0) {
@@ -603,25 +685,6 @@ do_pid(struct ctl *c, const char *arg)
                         else
                                 printf("%s\n", s);
                         free(s);
-                }
-        } else if (words_has(&w, "all")) {
-                rc = call(c, "supervisor.getAllProcessInfo", NULL, &v);
-                if (rc == 0) {
-                        if (c->json)
-                                fputs("{", stdout);
-                        for (size_t i = 0; i < arr_len(v); i++) {
-                                const struct xr_value *info = xr_array_get(v, i);
-                                if (c->json) {
-                                        char *ns = make_namespec(vstr(info, "group"), vstr(info, "name"));
-                                        fputs(i ? ", " : "", stdout);
-                                        json_str(stdout, ns);
-                                        printf(": %" PRId64, vint(info, "pid"));
-                                        free(ns);
-                                } else
-                                        printf("%" PRId64 "\n", vint(info, "pid"));
-                        }
-                        if (c->json)
-                                fputs("}\n", stdout);
                 }
         } else {
                 bool first = true;

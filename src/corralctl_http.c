@@ -500,6 +500,33 @@ set_socket_error(struct cc_result *r, int err)
         r->err = err;
 }
 
+/* Send req on the command's connection (opened on demand; reopened once when the server had
+ * dropped an idle keep-alive connection) and read the response head into *h. 0, or -errno with
+ * the connection closed (*ret_none: the server closed without sending a byte). */
+static int
+exchange(struct cc_client *c, const struct xr_buf *req, struct http_head *h, bool *ret_none)
+{
+        for (int attempt = 0;; attempt++) {
+                bool reused = c->fd >= 0;
+                int e;
+                *ret_none = false;
+                if (!reused && (e = cc_connect(c)) < 0)
+                        return e;
+                e = send_all(c->fd, req->p, req->len);
+                if (e == 0)
+                        e = read_head(c, h, ret_none, NULL);
+                if (e < 0 && reused && attempt == 0 && (*ret_none || e == -EPIPE || e == -ECONNRESET)) {
+                        free(h->reason);
+                        h->reason = NULL;
+                        cc_client_close(c);
+                        continue;
+                }
+                if (e < 0)
+                        cc_client_close(c);
+                return e;
+        }
+}
+
 void
 cc_call(struct cc_client *c, const char *method, const struct xr_value *params, struct cc_result *r)
 {
@@ -523,42 +550,22 @@ cc_call(struct cc_client *c, const char *method, const struct xr_value *params, 
 
         struct xr_buf resp = { 0 };
         struct http_head h = { 0 };
-        for (int attempt = 0;; attempt++) {
-                bool reused = c->fd >= 0;
-                int e;
-                if (!reused && (e = cc_connect(c)) < 0) {
-                        set_socket_error(r, -e);
-                        goto out;
-                }
-                e = send_all(c->fd, req.p, req.len);
-                bool none = false;
-                if (e == 0)
-                        e = read_head(c, &h, &none, NULL);
-                if (e < 0 && reused && attempt == 0 && (none || e == -EPIPE || e == -ECONNRESET)) {
-                        /* the server dropped an idle keep-alive connection: once more, fresh */
-                        free(h.reason);
-                        h.reason = NULL;
-                        cc_client_close(c);
-                        continue;
-                }
-                if (e == -EPROTO) {
-                        r->kind = CC_BADREPLY;
-                        r->msg = xstrdup("malformed HTTP response");
-                        cc_client_close(c);
-                        goto out;
-                }
-                if (e < 0) {
-                        if (none) {
-                                r->kind = CC_BADREPLY;
-                                r->msg = xstrdup("Remote end closed connection without response");
-                        } else
-                                set_socket_error(r, -e);
-                        cc_client_close(c);
-                        goto out;
-                }
-                break;
+        bool none = false;
+        int e = exchange(c, &req, &h, &none);
+        if (e == -EPROTO) {
+                r->kind = CC_BADREPLY;
+                r->msg = xstrdup("malformed HTTP response");
+                goto out;
         }
-        int e = read_body(c, &h, &resp, -1, NULL);
+        if (e < 0) {
+                if (none) {
+                        r->kind = CC_BADREPLY;
+                        r->msg = xstrdup("Remote end closed connection without response");
+                } else
+                        set_socket_error(r, -e);
+                goto out;
+        }
+        e = read_body(c, &h, &resp, -1, NULL);
         if (e < 0) {
                 set_socket_error(r, -e);
                 cc_client_close(c);
@@ -596,6 +603,37 @@ out:
         free(h.reason);
         xr_buf_free(&req);
         xr_buf_free(&resp);
+}
+
+int
+cc_get(struct cc_client *c, const char *path, struct xr_buf *ret_body)
+{
+        struct xr_buf req = { 0 };
+        char *head = xasprintf("GET %s HTTP/1.1\r\nHost: %s\r\nAccept-Encoding: identity\r\n"
+                               "User-Agent: corralctl\r\nAccept: application/json\r\n%s%s%s\r\n",
+                               path, c->url.hostport, c->auth ? "Authorization: " : "",
+                               c->auth ? c->auth : "", c->auth ? "\r\n" : "");
+        xr_buf_puts(&req, head);
+        free(head);
+        struct http_head h = { 0 };
+        bool none;
+        int e = exchange(c, &req, &h, &none);
+        xr_buf_free(&req);
+        if (e < 0) {
+                free(h.reason);
+                return e;
+        }
+        e = read_body(c, &h, ret_body, -1, NULL);
+        free(h.reason);
+        if (e < 0) {
+                cc_client_close(c);
+                return e;
+        }
+        /* Unlike cc_call, an error status keeps the connection: supervisord's 404 is a normal
+         * keep-alive reply, and the XML-RPC call that follows reuses the socket. */
+        if (h.close || (h.length < 0 && !h.chunked))
+                cc_client_close(c);
+        return h.status;
 }
 
 int

@@ -65,6 +65,11 @@ void cc_client_fini(struct cc_client *c);
  * Returns r->kind == CC_OK for a value. */
 void cc_call(struct cc_client *c, const char *method, const struct xr_value *params, struct cc_result *r);
 
+/* GET path on the command's connection, as cc_call (same keep-alive socket, same credentials).
+ * Returns the HTTP status with the body appended to *ret_body (caller frees; any status), or
+ * -errno for a socket or protocol error (the connection is then closed). */
+int cc_get(struct cc_client *c, const char *path, struct xr_buf *ret_body);
+
 /* Stream GET path (chunked or Content-Length), writing the body to fd out as it arrives.
  * Returns 0 when the stream ended, 1 when interrupted (*stop set by a signal handler), an HTTP
  * status (>= 100) other than 200, or -errno for a socket error. */

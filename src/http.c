@@ -2,8 +2,9 @@
 /* http — libmicrohttpd in external-loop mode on one listening socket: one ev_io on MHD's epoll fd,
  * one ev_timer from MHD_get_timeout, MHD_run after either fires. Routes requests the way
  * supervisord's Medusa handlers do (compat G.1): /RPC2* → rpc, /logtail and /mainlogtail → log
- * streams (http_tail.c), anything else 404. Deferred RPC replies suspend the connection until rpc
- * calls back; nothing here ever blocks. */
+ * streams (http_tail.c), GET /corral/v1/status → corral's JSON status (api_json.c; supervisord
+ * answers that path with 404, which is how corralctl tells the two apart), anything else 404.
+ * Deferred RPC replies suspend the connection until rpc calls back; nothing here ever blocks. */
 #include "http.h"
 
 #include <errno.h>
@@ -17,13 +18,14 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "api_json.h"
 #include "http_int.h"
 #include "log.h"
 #include "rpc.h"
 #include "util.h"
 #include "xmlrpc.h"
 
-enum req_kind { REQ_NONE, REQ_RPC, REQ_TAIL, REQ_ERROR, REQ_DONE };
+enum req_kind { REQ_NONE, REQ_RPC, REQ_TAIL, REQ_JSON, REQ_ERROR, REQ_DONE };
 
 /* One HTTP request (MHD's con_cls), from its first header callback to "completed". */
 struct http_req {
@@ -89,6 +91,8 @@ queue_error(struct http_req *req, unsigned code)
                 (void)MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"default\"");
                 (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
         }
+        if (code == 405)
+                (void)MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, MHD_HTTP_METHOD_GET);
         return http_respond(req->conn, req->http10, code, r);
 }
 
@@ -274,6 +278,24 @@ rpc_body(struct http_req *req, const char *data, size_t *size)
         return MHD_YES;
 }
 
+/* ---- JSON API -------------------------------------------------------------------------------- */
+
+static enum MHD_Result
+queue_json_status(struct http_req *req)
+{
+        req->kind = REQ_DONE;
+        struct xr_buf b = { 0 };
+        api_json_status(&b, time_wall());
+        struct MHD_Response *r = MHD_create_response_from_buffer(b.len, b.p, MHD_RESPMEM_MUST_FREE);
+        if (!r) {
+                xr_buf_free(&b);
+                return MHD_NO;
+        }
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        return http_respond(req->conn, req->http10, MHD_HTTP_OK, r);
+}
+
 /* ---- request routing -------------------------------------------------------------------------- */
 
 static bool
@@ -299,6 +321,8 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
                         *upload_data_size = 0;
                         return req->len > HTTP_MAX_BODY ? MHD_NO : MHD_YES;
                 }
+                if (req->kind == REQ_JSON)
+                        return queue_json_status(req);
                 if (req->kind == REQ_TAIL) {
                         req->kind = REQ_DONE;
                         unsigned code = http_tail_start(s, conn, req->http10, url);
@@ -336,6 +360,12 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
                         req->error = 400;
                 else
                         req->kind = REQ_TAIL;
+        } else if (!strcmp(url, API_JSON_STATUS_PATH)) {
+                /* Read-only: GET only; HEAD, POST and the rest get 405 with "Allow: GET". */
+                if (strcmp(method, MHD_HTTP_METHOD_GET))
+                        req->error = 405;
+                else
+                        req->kind = REQ_JSON;
         } else {
                 req->error = 404;
         }
