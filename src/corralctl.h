@@ -52,7 +52,7 @@ struct cc_pinfos {
         struct cc_pinfo *v;
         size_t n;
         struct xr_value *xml;           /* owner of the strings (XML-RPC reply), or NULL */
-        struct json_t *json;            /* owner of the strings (jansson's JSON reply), or NULL */
+        struct cc_arena *arena;         /* owner of the strings (the decoded JSON reply), or NULL */
 };
 void cc_pinfos_free(struct cc_pinfos *p);
 
