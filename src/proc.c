@@ -37,9 +37,14 @@ static struct {
         /* processes whose automatic start fell due while automatic starts were off */
         struct proc **held;
         size_t nheld, capheld;
+        /* automatic starts that fell due, FIFO, one per loop iteration */
+        struct proc *due_head, *due_tail;
+        ev_prepare due_prepare;
+        ev_idle due_idle;
 } P = { .autorestart = true };
 
 static void proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents);
+static void dispatch(struct proc *p, enum proc_event ev);
 
 /* --- pid index ------------------------------------------------------------------------------- */
 
@@ -136,9 +141,91 @@ unhold(struct proc *p)
 }
 
 static void
+due_add(struct proc *p)
+{
+        if (p->due)
+                return;
+        p->due = true;
+        p->due_next = NULL;
+        p->due_prev = P.due_tail;
+        if (P.due_tail)
+                P.due_tail->due_next = p;
+        else
+                P.due_head = p;
+        P.due_tail = p;
+        if (!ev_is_active(&P.due_prepare)) {
+                ev_prepare_start(P.loop, &P.due_prepare);
+                ev_idle_start(P.loop, &P.due_idle);
+        }
+}
+
+static void
+due_remove(struct proc *p)
+{
+        if (!p->due)
+                return;
+        if (p->due_prev)
+                p->due_prev->due_next = p->due_next;
+        else
+                P.due_head = p->due_next;
+        if (p->due_next)
+                p->due_next->due_prev = p->due_prev;
+        else
+                P.due_tail = p->due_prev;
+        p->due = false;
+        p->due_next = p->due_prev = NULL;
+        if (!P.due_head && ev_is_active(&P.due_prepare)) {
+                ev_prepare_stop(P.loop, &P.due_prepare);
+                ev_idle_stop(P.loop, &P.due_idle);
+        }
+}
+
+/* The automatic start p's state calls for now, PE_NONE when there is none (any more). */
+static enum proc_event
+auto_start_event(const struct proc *p)
+{
+        if (p->state == PROC_BACKOFF)
+                return PE_BACKOFF_ELAPSED;
+        if (p->state == PROC_EXITED)
+                return fsm_classify_autorestart(p->cfg->autorestart, p->exit_expected, true);
+        return PE_NONE;
+}
+
+/* One queued automatic start per loop iteration: the exits reaped in between come first. */
+static void
+proc_on_due(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+        struct proc *p = P.due_head;
+
+        (void)loop;
+        (void)w;
+        (void)revents;
+        if (!p)
+                return;
+        due_remove(p);
+        if (!P.autorestart) {
+                hold_back(p);
+                return;
+        }
+        enum proc_event ev = auto_start_event(p);
+        if (ev != PE_NONE)
+                dispatch(p, ev);
+}
+
+static void
+proc_on_due_idle(struct ev_loop *loop, ev_idle *w, int revents)
+{
+        /* only here to keep the poll from blocking while starts are queued */
+        (void)loop;
+        (void)w;
+        (void)revents;
+}
+
+static void
 really_free(struct proc *p)
 {
         unhold(p);
+        due_remove(p);
         if (P.loop)
                 ev_timer_stop(P.loop, &p->timer);
         if (p->pid > 0) {
@@ -243,6 +330,7 @@ proc_set_state(struct proc *p, enum proc_state to)
         p->state = to;
         p->state_time = time_wall();
         unhold(p);      /* whatever fell due belonged to the old state */
+        due_remove(p);
         log_debug("'%s' %s -> %s", p->cfg->name, proc_state_name(from), proc_state_name(to));
         for (struct proc_watch *w = p->watchers, *next; w; w = next) {
                 next = w->next;
@@ -455,9 +543,13 @@ apply(struct proc *p, enum proc_event ev)
         if (to == PROC_BACKOFF && from != PROC_BACKOFF)
                 return fsm_classify_backoff(p->backoff, c->startretries);
         if (to == PROC_EXITED && from != PROC_EXITED) {
-                if (!P.autorestart && fsm_classify_autorestart(c->autorestart, p->exit_expected, true) != PE_NONE)
-                        hold_back(p);
-                return fsm_classify_autorestart(c->autorestart, p->exit_expected, P.autorestart);
+                if (fsm_classify_autorestart(c->autorestart, p->exit_expected, true) != PE_NONE) {
+                        if (P.autorestart)
+                                due_add(p);
+                        else
+                                hold_back(p);
+                }
+                return PE_NONE;
         }
         return PE_NONE;
 }
@@ -527,16 +619,18 @@ void
 proc_set_autorestart(bool allowed)
 {
         P.autorestart = allowed;
+        /* queued starts are held back like the ones that fall due from now on */
+        while (!P.autorestart && P.due_head) {
+                struct proc *p = P.due_head;
+                due_remove(p);
+                hold_back(p);
+        }
         /* one at a time from the end: a dispatch may free (and so unhold) any other */
         while (P.autorestart && P.nheld) {
                 struct proc *p = P.held[--P.nheld];
-                enum proc_event ev = PE_NONE;
+                enum proc_event ev;
                 p->held_back = false;
-                if (p->state == PROC_BACKOFF)
-                        ev = PE_BACKOFF_ELAPSED;
-                else if (p->state == PROC_EXITED)
-                        ev = fsm_classify_autorestart(p->cfg->autorestart, p->exit_expected, true);
-                if (ev != PE_NONE)
+                if ((ev = auto_start_event(p)) != PE_NONE)
                         dispatch(p, ev);
         }
 }
@@ -561,11 +655,11 @@ proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
                 }
                 break;
         case PE_BACKOFF_ELAPSED:
-                if (!P.autorestart) {
+                if (!P.autorestart)
                         hold_back(p);   /* shutting down or reloading: stay in BACKOFF */
-                        return;
-                }
-                break;
+                else
+                        due_add(p);
+                return;
         case PE_STOP_TIMEOUT:
                 if (now < p->stop_deadline) {
                         if (p->next_report > 0 && now >= p->next_report) {
@@ -663,6 +757,10 @@ proc_setup(const struct proc_env *env)
 {
         if (P.loop && ev_is_active(&P.child))
                 ev_child_stop(P.loop, &P.child);
+        if (P.loop && ev_is_active(&P.due_prepare)) {
+                ev_prepare_stop(P.loop, &P.due_prepare);
+                ev_idle_stop(P.loop, &P.due_idle);
+        }
         free(P.server_url);
         free(P.childlogdir);
         free(P.identifier);
@@ -680,6 +778,12 @@ proc_setup(const struct proc_env *env)
          * waitpid(-1) and hands us rpid; we dispatch through the pid hash. */
         ev_child_init(&P.child, proc_on_child, 0, 0);
         ev_child_start(P.loop, &P.child);
+        ev_prepare_init(&P.due_prepare, proc_on_due);
+        ev_idle_init(&P.due_idle, proc_on_due_idle);
+        if (P.due_head) {
+                ev_prepare_start(P.loop, &P.due_prepare);
+                ev_idle_start(P.loop, &P.due_idle);
+        }
 }
 
 /* --- presentation ---------------------------------------------------------------------------- */

@@ -54,6 +54,8 @@ struct proc {
         unsigned busy;                  /* dispatch depth: proc_free is deferred while > 0 */
         bool dead;                      /* proc_free was called while busy */
         bool held_back;                 /* an automatic start waits for proc_set_autorestart(true) */
+        bool due;                       /* in the queue of automatic starts (below) */
+        struct proc *due_next, *due_prev;
 };
 
 /* The runtime context proc needs (set once by sup). */
@@ -68,7 +70,13 @@ struct proc_env {
  * proc_new (the outlog of a new process is created on that loop). */
 void proc_setup(const struct proc_env *env);
 
-/* Automatic (re)starts (autorestart, backoff retries) are suppressed while false: sup turns it off
+/* Automatic (re)starts (autorestart after EXITED, the retry after BACKOFF) are not run from the
+ * exit or timer callback that makes them due: they are queued and run one per loop iteration
+ * (from an ev_prepare, with an ev_idle keeping the poll non-blocking while the queue is not empty),
+ * so that every exit that has happened meanwhile is reaped before the next spawn (no zombie piles
+ * up in a crash storm) and a burst of restarts never stalls the loop. A process that leaves its
+ * state before its turn drops out of the queue.
+ * Automatic (re)starts are suppressed while false: sup turns it off
  * while shutting down or reloading. Starts that fell due meanwhile happen when it is turned on
  * again (for processes still in BACKOFF or EXITED). */
 void proc_set_autorestart(bool allowed);

@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -37,6 +39,63 @@ struct child_report {
         int stage;
         int err;
 };
+
+/* What the child gets. It runs on its own stack in the parent's memory (CLONE_VM) while the parent
+ * is suspended (CLONE_VFORK), reads only this and what it points to, and writes only rep. */
+struct child_args {
+        const struct spawn_spec *spec;
+        char *const *envp;
+        pid_t parent;
+        int fds[3];                     /* the child's stdin/stdout/stderr, as it finds them */
+        int keep;                       /* > 0: the fd table is shared, keep only fds below keep */
+        volatile struct child_report rep;       /* stage -1: no failure (exec succeeded) */
+};
+
+/* The child's stack: mapped once, reused by every spawn (spawns never overlap: the parent is
+ * suspended until the child has exec'd or exited). Only the pages the child touches are ever
+ * resident. */
+#define CHILD_STACK_SIZE (256 * 1024)
+
+/* The fd table. Exec closes every O_CLOEXEC fd one by one, and the supervisor holds ~5 per
+ * program: with a private copy of our table each spawn would cost O(N) (copy, then N closes before
+ * the worker's first instruction). Instead the child shares our table (CLONE_FILES) and replaces
+ * it at once with a private copy of its low end only (close_range(keep, ~0U, CLOSE_RANGE_UNSHARE),
+ * O(keep)). What it needs must therefore sit below keep: three low slots reserved once (dups of
+ * /dev/null, O_CLOEXEC) into which the parent dup3s the child's ends just before the clone, and
+ * back to /dev/null just after. */
+static struct {
+        bool tried, ok;
+        int null, slot[3], keep;
+} R;
+
+static bool
+slots_init(void)
+{
+        if (R.tried)
+                return R.ok;
+        R.tried = true;
+        int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        R.null = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        close(fd);
+        if (R.null < 0)
+                return false;
+        R.keep = R.null + 1;
+        for (int i = 0; i < 3; i++) {
+                R.slot[i] = fcntl(R.null, F_DUPFD_CLOEXEC, 3);
+                if (R.slot[i] < 0) {
+                        while (i-- > 0)
+                                close(R.slot[i]);
+                        close(R.null);
+                        return false;
+                }
+                if (R.slot[i] + 1 > R.keep)
+                        R.keep = R.slot[i] + 1;
+        }
+        R.ok = true;
+        return true;
+}
 
 const char *
 spawn_signame(int sig)
@@ -159,12 +218,13 @@ child_say(const char *a, const char *b, const char *c)
 }
 
 static _Noreturn void
-child_fail(int report_fd, enum stage stage, int err, const struct spawn_spec *spec)
+child_fail(struct child_args *a, enum stage stage, int err)
 {
-        struct child_report r = { stage, err };
+        const struct spawn_spec *spec = a->spec;
         const char *en = strerrorname_np(err);
 
-        (void)!write(report_fd, &r, sizeof r);
+        a->rep.err = err;
+        a->rep.stage = (int)stage;
         if (stage == STAGE_EXEC)
                 child_say("exec ", spec->cfg->argv[0], en ? en : "?");
         else if (stage == STAGE_CHDIR)
@@ -172,19 +232,26 @@ child_fail(int report_fd, enum stage stage, int err, const struct spawn_spec *sp
         _exit(err == EACCES || err == EPERM ? 126 : 127);
 }
 
-static _Noreturn void
-child_run(const struct spawn_spec *spec, char *const *envp, int report_fd, pid_t parent)
+static int
+child_run(void *arg)
 {
+        struct child_args *a = arg;
+        const struct spawn_spec *spec = a->spec;
         const struct cfg_proc *cfg = spec->cfg;
         sigset_t none;
         int tmp[3];
 
+        /* First of all, before anything touches an fd: our own table. */
+        if (a->keep > 0 && close_range((unsigned)a->keep, ~0U, CLOSE_RANGE_UNSHARE) < 0 &&
+            unshare(CLONE_FILES) < 0)
+                child_fail(a, STAGE_FDS, errno);
         if (setsid() < 0)
-                child_fail(report_fd, STAGE_SETSID, errno, spec);
+                child_fail(a, STAGE_SETSID, errno);
 
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        /* exec keeps ignored dispositions (SIGPIPE above all); handled ones are reset by exec */
+        /* Every disposition back to SIG_DFL: ignored ones because exec keeps them (SIGPIPE above
+         * all), handled ones because a handler of the parent must never run here, in the parent's
+         * memory. The parent blocked every signal before clone, so none could run before this
+         * point; the mask is emptied only afterwards. */
         for (int sig = 1; sig < NSIG; sig++) {
                 struct sigaction sa;
                 if (sig == SIGKILL || sig == SIGSTOP)
@@ -197,21 +264,24 @@ child_run(const struct spawn_spec *spec, char *const *envp, int report_fd, pid_t
                         (void)syscall(SYS_rt_sigaction, sig, ksa, NULL, (size_t)(_NSIG / 8));
                         continue;
                 }
-                if (sa.sa_handler == SIG_IGN) {
+                if (sa.sa_handler != SIG_DFL) {
                         sa.sa_handler = SIG_DFL;
+                        sa.sa_flags = 0;
                         (void)sigaction(sig, &sa, NULL);
                 }
         }
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
 
         /* Move the ends above 2 first, so that an end that happens to be 0..2 is not clobbered. */
         for (int i = 0; i < 3; i++) {
-                tmp[i] = fcntl(spec->fds[i], F_DUPFD_CLOEXEC, 3);
+                tmp[i] = fcntl(a->fds[i], F_DUPFD_CLOEXEC, 3);
                 if (tmp[i] < 0)
-                        child_fail(report_fd, STAGE_FDS, errno, spec);
+                        child_fail(a, STAGE_FDS, errno);
         }
         for (int i = 0; i < 3; i++)
                 if (dup2(tmp[i], i) < 0)
-                        child_fail(report_fd, STAGE_FDS, errno, spec);
+                        child_fail(a, STAGE_FDS, errno);
         /* Every other fd is O_CLOEXEC from birth; this is the cheap guard (errors ignored on old
          * kernels). The report pipe is CLOEXEC too, so it stays usable until exec. */
         (void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
@@ -219,24 +289,24 @@ child_run(const struct spawn_spec *spec, char *const *envp, int report_fd, pid_t
         if (cfg->umask >= 0)
                 umask((mode_t)cfg->umask);
         if (cfg->directory && chdir(cfg->directory) < 0)
-                child_fail(report_fd, STAGE_CHDIR, errno, spec);
+                child_fail(a, STAGE_CHDIR, errno);
         if (cfg->has_uid && cfg->uid != getuid()) {
                 if (setgid(cfg->gid) < 0)
-                        child_fail(report_fd, STAGE_SETGID, errno, spec);
+                        child_fail(a, STAGE_SETGID, errno);
                 if (setgroups((size_t)(cfg->ngroups > 0 ? cfg->ngroups : 0), cfg->groups) < 0)
-                        child_fail(report_fd, STAGE_SETGROUPS, errno, spec);
+                        child_fail(a, STAGE_SETGROUPS, errno);
                 if (setuid(cfg->uid) < 0)
-                        child_fail(report_fd, STAGE_SETUID, errno, spec);
+                        child_fail(a, STAGE_SETUID, errno);
         }
         /* After setuid: a credential change clears the parent-death signal. */
         if (cfg->pdeathsig) {
                 if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-                        child_fail(report_fd, STAGE_PDEATHSIG, errno, spec);
-                if (getppid() != parent)
-                        child_fail(report_fd, STAGE_PARENT_GONE, ESRCH, spec);
+                        child_fail(a, STAGE_PDEATHSIG, errno);
+                if (getppid() != a->parent)
+                        child_fail(a, STAGE_PARENT_GONE, ESRCH);
         }
-        execve(cfg->exec_path, cfg->argv, envp);
-        child_fail(report_fd, STAGE_EXEC, errno, spec);
+        execve(cfg->exec_path, cfg->argv, a->envp);
+        child_fail(a, STAGE_EXEC, errno);
 }
 
 /* --- the parent ------------------------------------------------------------------------------ */
@@ -268,15 +338,32 @@ stage_msg(const struct cfg_proc *cfg, const struct child_report *r)
         }
 }
 
+static void *
+child_stack(void)
+{
+        static void *stack;
+
+        if (!stack) {
+                void *m = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+                if (m == MAP_FAILED)
+                        return NULL;
+                stack = m;
+        }
+        return (char *)stack + CHILD_STACK_SIZE;        /* stacks grow down on every Linux arch we build for */
+}
+
 pid_t
 spawn_process(const struct spawn_spec *spec, enum fault *ret_fault, char **ret_msg)
 {
         const struct cfg_proc *cfg = spec->cfg;
+        struct child_args args = { .spec = spec, .parent = getpid(), .rep = { .stage = -1 } };
         struct child_report rep;
+        sigset_t all, old;
         char **envp;
-        int rp[2];
-        pid_t pid, parent = getpid();
-        ssize_t n;
+        void *stack;
+        pid_t pid;
+        int clone_err;
 
         *ret_msg = NULL;
         *ret_fault = spawn_check(cfg, ret_msg);
@@ -288,47 +375,55 @@ spawn_process(const struct spawn_spec *spec, enum fault *ret_fault, char **ret_m
                                      (unsigned)cfg->uid);
                 return 0;
         }
-        if (pipe2(rp, O_CLOEXEC) < 0) {
-                *ret_msg = errno == EMFILE || errno == ENFILE
-                        ? xasprintf("too many open files to spawn '%s'", cfg->name)
-                        : xasprintf("unknown error making pipes for '%s': %s", cfg->name, errname(errno));
+        stack = child_stack();
+        if (!stack) {
+                *ret_msg = xasprintf("unknown error during fork for '%s': %s", cfg->name, errname(errno));
                 return 0;
         }
         envp = spawn_build_env(spec->base_env, cfg, spec->server_url);
-
-        pid = fork();
-        if (pid == 0) {
-                close(rp[0]);
-                child_run(spec, envp, rp[1], parent);
+        args.envp = envp;
+        for (int i = 0; i < 3; i++)
+                args.fds[i] = spec->fds[i];
+        if (slots_init()) {
+                int i = 0;
+                while (i < 3 && dup3(spec->fds[i], R.slot[i], O_CLOEXEC) >= 0)
+                        i++;
+                if (i == 3) {
+                        for (i = 0; i < 3; i++)
+                                args.fds[i] = R.slot[i];
+                        args.keep = R.keep;
+                }
         }
-        int fork_err = errno;
-        close(rp[1]);
+
+        /* Like glibc's posix_spawn: the child shares our memory and we sleep until it has exec'd
+         * or exited, so neither the page tables are copied nor a status pipe is needed — when
+         * clone returns, args.rep says how the child ended. No handler may run in the child
+         * before it has reset the dispositions: block everything across the clone. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        pid = clone(child_run, stack, CLONE_VM | CLONE_VFORK | (args.keep > 0 ? CLONE_FILES : 0) | SIGCHLD,
+                    &args);
+        clone_err = errno;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (R.ok)
+                for (int i = 0; i < 3; i++)     /* let go of the child's ends (EOF depends on it) */
+                        (void)dup3(R.null, R.slot[i], O_CLOEXEC);
         strv_free(envp);
         if (pid < 0) {
-                close(rp[0]);
-                *ret_msg = fork_err == EAGAIN
+                *ret_msg = clone_err == EAGAIN
                         ? xasprintf("Too many processes in process table to spawn '%s'", cfg->name)
-                        : xasprintf("unknown error during fork for '%s': %s", cfg->name, errname(fork_err));
+                        : xasprintf("unknown error during fork for '%s': %s", cfg->name, errname(clone_err));
                 return 0;
         }
-        /* EOF: exec succeeded (the pipe was CLOEXEC). The child does a handful of syscalls before
-         * exec, so this read is short. */
-        do
-                n = read(rp[0], &rep, sizeof rep);
-        while (n < 0 && errno == EINTR);
-        close(rp[0]);
-        if (n == 0) {
+        rep.stage = args.rep.stage;
+        rep.err = args.rep.err;
+        if (rep.stage < 0) {
                 *ret_fault = FAULT_OK;
                 return pid;
         }
-        if (n != (ssize_t)sizeof rep) {
-                /* cannot tell whether it exec'd: make sure it did not */
-                rep.stage = STAGE_EXEC;
-                rep.err = n < 0 ? errno : EIO;
-                (void)kill(pid, SIGKILL);
-        }
-        /* The child is on its way to _exit: collect it here so that no exit is ever reported for a
-         * pid that never ran the program (libev's waitpid(-1) runs only from the loop). */
+        /* The child has _exit'ed (or is about to): collect it here so that no exit is ever
+         * reported for a pid that never ran the program (libev's waitpid(-1) runs only from the
+         * loop). */
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                 ;
         *ret_msg = stage_msg(cfg, &rep);

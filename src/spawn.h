@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* spawn — fork + the child-side setup + exec for one worker, from a read-only spec. Everything the
- * child needs (argv, envp, ids) is built in the parent before fork; the child allocates nothing and
- * reports a failure before or at exec as {stage, errno} on an O_CLOEXEC pipe. Never touches the loop. */
+/* spawn — clone + the child-side setup + exec for one worker, from a read-only spec. Everything the
+ * child needs (argv, envp, ids) is built in the parent before the clone; the child allocates
+ * nothing. Like posix_spawn, the child shares our memory (CLONE_VM) on its own stack while we are
+ * suspended (CLONE_VFORK) until it has exec'd or exited, so a failure before or at exec is known,
+ * as {stage, errno}, when clone returns; it also shares our fd table only until it has swapped it
+ * for a private copy of the low end (CLONE_FILES + close_range UNSHARE): a spawn costs the same
+ * whatever the number of fds the supervisor holds. Never touches the loop. */
 #ifndef CORRAL_SPAWN_H
 #define CORRAL_SPAWN_H
 

@@ -157,6 +157,24 @@ def test_reread_reports_changed_groups_and_touches_nothing(corral, client):
     assert {k: v["pid"] for k, v in cur.items()} == before
     assert {k: v["start"] for k, v in cur.items()} == starts
     assert "fresh" not in cur and all(alive(p) for p in before.values() if p)
+    # Apply it: every changed group is new, with its new settings; the rest is untouched.
+    r = run(d, client, "update")
+    assert r.returncode == 0, r.stdout + r.stderr
+    want = {n for n in SETTINGS if n not in ("s_autostart", "s_name")} | {
+        "s_name:s_name_x", "g:g1", "g:g2", "h:h1", "same", "fresh"}
+    cur = wait_until(lambda: (lambda i: set(i) == want | {"s_autostart", "manual"} and all(
+        i[n]["statename"] == "RUNNING" for n in want) and i)(infos(d)), 15.0, interval=0.05,
+        what="the updated groups running")
+    assert cur["s_autostart"]["statename"] == "STOPPED" and cur["manual"]["statename"] == "STOPPED"
+    assert cur["same"]["pid"] == before["same"] and cur["same"]["start"] == starts["same"]
+    restarted = [n for n in want - {"same", "fresh"} if cur[n]["pid"] in before.values()]
+    assert restarted == [], restarted
+    assert not any(alive(p) for n, p in before.items() if p and n != "same")
+    assert cur["s_outlog"]["stdout_logfile"] == os.path.join(d.dir, "o2.log")
+    assert proc_status(cur["s_umask"]["pid"])["Umask"] == "0027"
+    assert os.readlink(f"/proc/{cur['s_dir']['pid']}/cwd") == "/tmp"
+    r = run(d, client, "reread")
+    assert r.stdout.strip() == "No config updates to processes", r.stdout
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -450,9 +468,13 @@ def rss_kib(pid):
 
 
 def test_many_updates_leak_neither_fds_nor_memory(corral):
+    # Under ASan, freed memory sits in a quarantine (RSS grows by design): turn it off here, so
+    # that RSS measures what corrald keeps (LeakSanitizer still checks at exit).
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    env = {"ASAN_OPTIONS": (asan + ":" if asan else "") + "quarantine_size_mb=0"}
     d = corral.start(prog("a") + prog("b") + prog("w", process_name="%(program_name)s_%(process_num)d",
                                                   numprocs=3)
-                     + prog("m", autostart="false"))
+                     + prog("m", autostart="false"), env=env)
     d.require_ctl()
     wait_until(lambda: all(v["statename"] == "RUNNING" for k, v in infos(d).items() if k != "m"),
                what="running")
@@ -469,14 +491,42 @@ def test_many_updates_leak_neither_fds_nor_memory(corral):
             for _ in range(n):
                 assert proxy.supervisor.removeProcessGroup("m") is True
                 assert proxy.supervisor.addProcessGroup("m") is True
-    updates(20)
-    cycles(20)
+    # ASan's allocator keeps growing its size-class regions for a few hundred operations more
+    # than glibc's malloc does: a longer warm-up there (both are flat afterwards).
+    with open(f"/proc/{d.pid}/maps") as f:
+        warm = 200 if "libasan" in f.read() else 20
+    updates(warm)
+    cycles(warm)
     fds, rss = fd_count(d.pid), rss_kib(d.pid)
     updates(200)
     cycles(200)
     # corrald may not have seen the last client's close yet: poll. A leak per update would show
     # as hundreds of fds, and does not go away.
     wait_until(lambda: fd_count(d.pid) <= fds, 5.0,
-               what=f"fd count back to {fds} (now {sorted(os.listdir(f'/proc/{d.pid}/fd'))})")
+               what=f"fd count back to {fds} (now {fd_count(d.pid)})")
     assert rss_kib(d.pid) <= rss + 512, (rss, rss_kib(d.pid))
     assert pids(d) == before
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_update_replaces_failing_programs(corral, client):
+    """A changed group whose process is in BACKOFF (retrying) or FATAL is stopped, removed and
+    added again like any other; removing a FATAL or EXITED group needs no stop."""
+    d = corral.start(prog("flap", "/bin/false", startsecs=1, startretries=1000)
+                     + prog("fatal", "/bin/false", startsecs=1, startretries=0)
+                     + prog("done", "/bin/true", autorestart="false") + prog("ok"))
+    d.require_ctl()
+    wait_until(lambda: (lambda i: i["fatal"]["statename"] == "FATAL" and i["done"]["statename"] == "EXITED"
+                        and i["flap"]["statename"] in ("BACKOFF", "STARTING") and len(d.spawned_pids("flap")) >= 2
+                        )(infos(d)), 15.0, interval=0.05, what="flap retrying, fatal FATAL, done EXITED")
+    pok = infos(d)["ok"]["pid"]
+    d.write_config(prog("flap") + prog("fatal") + prog("ok"))
+    r = run(d, client, "update")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines() == ["done: stopped", "done: removed process group",
+                                     "fatal: stopped", "fatal: updated process group",
+                                     "flap: stopped", "flap: updated process group"], r.stdout
+    cur = wait_running(d, ["flap", "fatal", "ok"])
+    assert cur["ok"] == pok
+    assert cmdline(cur["flap"]) == [b"/bin/sleep", b"1000"]
+    d.assert_clean_children()

@@ -716,6 +716,149 @@ START_TEST(test_many_and_orphans)
 }
 END_TEST
 
+/* Our zombie children right now: only our own children, from the kernel's list (cheap enough to
+ * run on every loop iteration). */
+static int
+child_zombies(void)
+{
+        char path[64], *list, *s, *end;
+        int n = 0;
+
+        snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+        list = slurp(path);
+        for (s = list;; s = end) {
+                long pid = strtol(s, &end, 10);
+                if (end == s)
+                        break;
+                snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+                char *st = slurp(path), *rp = strrchr(st, ')');
+                n += rp && rp[1] == ' ' && rp[2] == 'Z';
+                free(st);
+        }
+        free(list);
+        return n;
+}
+
+static int storm_zmax, storm_samples;
+
+static void
+on_storm_check(struct ev_loop *l, ev_check *w, int revents)
+{
+        (void)l; (void)w; (void)revents;
+        int z = child_zombies();
+        if (z > storm_zmax)
+                storm_zmax = z;
+        storm_samples++;
+}
+
+struct starts {
+        struct proc_watch w;
+        int n;
+};
+
+static void
+count_starts(struct proc_watch *w, struct proc *p, enum proc_state from, enum proc_state to)
+{
+        (void)p; (void)from;
+        if (to == PROC_STARTING)
+                container_of(w, struct starts, w)->n++;
+}
+
+START_TEST(test_crash_storm_reaps_first)
+{
+        /* 30 workers that exit at once, restarted at once (startsecs=0): every exit that has
+         * happened is reaped before the next spawn, so zombies never pile up (sampled after every
+         * poll, i.e. just before the reaping of that iteration). Spawning all the restarts from
+         * the reap callback would let most of the storm lie dead meanwhile. */
+        enum { N = 30, ROUNDS = 6 };
+        struct cfg_proc *c[N];
+        struct proc *p[N];
+        struct starts st[N];
+        char name[16];
+        ev_check chk;
+
+        storm_zmax = storm_samples = 0;
+        ev_check_init(&chk, on_storm_check);
+        ev_check_start(loop, &chk);
+        ev_unref(loop);
+        for (int i = 0; i < N; i++) {
+                snprintf(name, sizeof name, "s%02d", i);
+                c[i] = mkcfg(name, "exit 1");
+                c[i]->startsecs = 0;
+                c[i]->autorestart = CFG_AUTORESTART_ALWAYS;
+                p[i] = proc_new(c[i], NULL);
+                st[i] = (struct starts){ .w.on_change = count_starts };
+                proc_watch_add(p[i], &st[i].w);
+        }
+        for (int i = 0; i < N; i++)
+                ck_assert_int_eq(proc_start(p[i]), FAULT_OK);
+        double end = time_monotonic() + 30;
+        for (int done = 0; !done && time_monotonic() < end;) {
+                ev_run(loop, EVRUN_ONCE);
+                done = 1;
+                for (int i = 0; i < N; i++)
+                        done &= st[i].n >= ROUNDS;
+        }
+        for (int i = 0; i < N; i++)
+                ck_assert_int_ge(st[i].n, ROUNDS);
+        proc_set_autorestart(false);
+        for (int i = 0; i < N; i++)
+                ck_assert(wait_state(p[i], PROC_EXITED, 5));
+        ev_ref(loop);
+        ev_check_stop(loop, &chk);
+        ck_assert_int_gt(storm_samples, N * ROUNDS / 2);
+        ck_assert_msg(storm_zmax <= 4, "%d zombies at once", storm_zmax);
+        /* held back, not lost: one more start each when automatic starts are back */
+        int before[N];
+        for (int i = 0; i < N; i++)
+                before[i] = st[i].n;
+        proc_set_autorestart(true);
+        proc_set_autorestart(false);
+        for (int i = 0; i < N; i++)
+                ck_assert_int_eq(st[i].n, before[i] + 1);
+        ck_assert(run_until(no_children, NULL, 10));
+        for (int i = 0; i < N; i++) {
+                proc_watch_remove(&st[i].w);
+                proc_free(p[i]);
+                freecfg(c[i]);
+        }
+        proc_set_autorestart(true);
+}
+END_TEST
+
+static bool is_exited(struct proc *p) { return p->state == PROC_EXITED; }
+
+START_TEST(test_restart_queue)
+{
+        /* The automatic restart waits for the next loop iteration: in between the process is
+         * EXITED, an explicit start takes it out of the queue (one start, not two), and a process
+         * freed while queued is simply gone. */
+        struct cfg_proc *c = mkcfg("q", "exit 3");
+        c->startsecs = 0;
+        c->autorestart = CFG_AUTORESTART_ALWAYS;
+        struct proc *p = proc_new(c, NULL);
+        struct starts st = { .w.on_change = count_starts };
+        proc_watch_add(p, &st.w);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        ck_assert(run_until(is_exited, p, 5));
+        ck_assert_int_eq(st.n, 1);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        ck_assert_int_eq(st.n, 2);
+        ck_assert(run_until(is_exited, p, 5));
+        ck_assert_int_eq(st.n, 2);
+        ck_assert_int_eq(proc_count_running(), 0);
+        /* queued now; the next iteration starts it */
+        ev_run(loop, EVRUN_ONCE);
+        ck_assert_int_eq(st.n, 3);
+        ck_assert(run_until(is_exited, p, 5));
+        proc_watch_remove(&st.w);
+        proc_free(p);           /* while queued */
+        run_until(never, NULL, 0.1);
+        ck_assert(run_until(no_children, NULL, 10));
+        freecfg(c);
+}
+END_TEST
+
 /* A watcher that frees the process from inside the callback. */
 static void
 free_on_change(struct proc_watch *w, struct proc *p, enum proc_state from, enum proc_state to)
@@ -818,6 +961,8 @@ proc_suite(void)
         tcase_add_test(tc, test_exec_side_failure);
         tcase_add_test(tc, test_child_is_clean);
         tcase_add_test(tc, test_many_and_orphans);
+        tcase_add_test(tc, test_crash_storm_reaps_first);
+        tcase_add_test(tc, test_restart_queue);
         tcase_add_test(tc, test_free_from_watcher);
         suite_add_tcase(s, tc);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* check_spawn — the child's environment, supervisord's command checks and messages, credentials,
- * the parent-death signal, and exec failures reported through the errno pipe. Uses spawn_process
+ * the parent-death signal, exec failures reported to the parent, and a large fd table in the
+ * parent (the child sees only 0-2, no copy of its ends is left behind). Uses spawn_process
  * directly (no loop): the tests wait for their own children. */
 #include <check.h>
 #include <errno.h>
@@ -234,6 +235,75 @@ START_TEST(test_exec_failure_reported)
 }
 END_TEST
 
+/* Read fd to EOF into buf (NUL-terminated); false on timeout (the write end is still held). */
+static bool
+read_all(int fd, char *buf, size_t len, double timeout)
+{
+        size_t n = 0;
+        double end = time_monotonic() + timeout;
+        (void)fcntl(fd, F_SETFL, O_NONBLOCK);
+        while (time_monotonic() < end) {
+                ssize_t r = read(fd, buf + n, len - 1 - n);
+                if (r == 0) {
+                        buf[n] = '\0';
+                        return true;
+                }
+                if (r > 0)
+                        n += (size_t)r;
+                else if (errno == EAGAIN)
+                        usleep(2000);
+                else
+                        break;
+        }
+        buf[n] = '\0';
+        return false;
+}
+
+START_TEST(test_big_fd_table)
+{
+        /* Like a supervisor of many programs: lots of fds, one of them not even O_CLOEXEC, and
+         * the child's ends far up the table. The child sees 0, 1 and 2 only, and once it has
+         * exited its stdout reaches EOF: nobody (the parent's reserved slots least of all) keeps
+         * a copy of the write end. Spawning twice checks that the slots are reused cleanly. */
+        enum { NFD = 600 };
+        int extra[NFD];
+        for (int i = 0; i < NFD; i++) {
+                extra[i] = open("/dev/null", O_RDONLY | (i == NFD / 2 ? 0 : O_CLOEXEC));
+                ck_assert_int_ge(extra[i], 0);
+        }
+        struct cfg_proc *c = mkcfg("fds", "/bin/sh", "sh", "-c",
+                                   "ls /proc/self/fd >&2; echo out; exec 1>&-; echo err >&2");
+        for (int round = 0; round < 2; round++) {
+                int out[2], err[2];
+                ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+                ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
+                struct spawn_spec spec = { .cfg = c };
+                enum fault f;
+                char *msg = NULL, obuf[256], ebuf[1024];
+                spec.fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                spec.fds[1] = out[1];
+                spec.fds[2] = err[1];
+                pid_t pid = spawn_process(&spec, &f, &msg);
+                ck_assert_msg(pid > 0, "spawn failed: %s", msg ? msg : "?");
+                track(pid);
+                close_fds(spec.fds);
+                ck_assert(read_all(out[0], obuf, sizeof obuf, 10));
+                ck_assert_str_eq(obuf, "out\n");
+                ck_assert(read_all(err[0], ebuf, sizeof ebuf, 10));
+                /* ls lists 0 1 2 and its own directory fd (3) */
+                ck_assert_msg(!strcmp(ebuf, "0\n1\n2\n3\nerr\n"), "child fds: %s", ebuf);
+                int st;
+                ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+                ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+                close(out[0]);
+                close(err[0]);
+        }
+        for (int i = 0; i < NFD; i++)
+                close(extra[i]);
+        freecfg(c);
+}
+END_TEST
+
 static char *
 status_field(pid_t pid, const char *field)
 {
@@ -382,6 +452,7 @@ spawn_suite(void)
         tc = tcase_create("fork");
         tcase_set_timeout(tc, 20);
         tcase_add_test(tc, test_exec_failure_reported);
+        tcase_add_test(tc, test_big_fd_table);
         tcase_add_test(tc, test_setuid);
         tcase_add_test(tc, test_nonroot_refused);
         tcase_add_test(tc, test_pdeathsig);
