@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* api_json — GET /corral/v1/status: the daemon's state and getAllProcessInfo's data as one compact
- * JSON document. Written straight into one preallocated buffer (no value tree): for 1,000
- * processes this is a few hundred kB produced in well under a millisecond. */
+ * JSON document, built as a jansson tree and dumped straight into the reply buffer. */
 #include "api_json.h"
 
 #include <stdint.h>
@@ -18,39 +17,23 @@
 /* What supervisor.getSupervisorVersion and getAPIVersion answer (rpc_int.h is private to rpc). */
 #define SUPERVISOR_VERSION      "4.2.5"
 #define API_VERSION             "3.0"
-/* A process object is ~300 bytes plus its strings: reserve this much per process up front. */
-#define PROC_RESERVE            512
+/* A compact row is ~100 bytes plus its strings: reserve this much per process up front. */
+#define ROW_RESERVE             160
 
-static void
-put(struct xr_buf *b, const char *s, size_t n)
-{
-        xr_buf_append(b, s, n);
-}
+/* The columns of a process row; "fields" is written from names[], rows are filled by index, so
+ * the two cannot disagree. */
+enum field {
+        F_NAME, F_GROUP, F_NAMESPEC, F_STATE, F_STATENAME, F_PID, F_START, F_STOP, F_NOW,
+        F_EXITSTATUS, F_SPAWNERR, F_DESCRIPTION, F_STDOUT_LOGFILE, F_STDERR_LOGFILE, F__COUNT
+};
 
-#define PUTS(b, lit) put((b), (lit), sizeof(lit) - 1)
-
-static void
-reserve(struct xr_buf *b, size_t n)
-{
-        if (b->cap - b->len >= n + 1)
-                return;
-        b->cap = b->len + n + 1;
-        b->p = xrealloc(b->p, b->cap);
-        b->p[b->len] = '\0';
-}
-
-static void
-put_int(struct xr_buf *b, int64_t v)
-{
-        char tmp[24], *e = tmp + sizeof tmp, *q = e;
-        uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-        do
-                *--q = (char)('0' + u % 10);
-        while ((u /= 10));
-        if (v < 0)
-                *--q = '-';
-        put(b, q, (size_t)(e - q));
-}
+static const char *const names[F__COUNT] = {
+        [F_NAME] = "name", [F_GROUP] = "group", [F_NAMESPEC] = "namespec", [F_STATE] = "state",
+        [F_STATENAME] = "statename", [F_PID] = "pid", [F_START] = "start", [F_STOP] = "stop",
+        [F_NOW] = "now", [F_EXITSTATUS] = "exitstatus", [F_SPAWNERR] = "spawnerr",
+        [F_DESCRIPTION] = "description", [F_STDOUT_LOGFILE] = "stdout_logfile",
+        [F_STDERR_LOGFILE] = "stderr_logfile",
+};
 
 /* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at most
  * U+10FFFF), or 0. */
@@ -58,6 +41,8 @@ static size_t
 utf8_seq(const unsigned char *s, size_t left)
 {
         unsigned char c = s[0];
+        if (c < 0x80)
+                return 1;
         if (c >= 0xc2 && c <= 0xdf)
                 return left >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
         if (c >= 0xe0 && c <= 0xef) {
@@ -77,62 +62,46 @@ utf8_seq(const unsigned char *s, size_t left)
         return 0;
 }
 
-void
-api_json_put_string(struct xr_buf *b, const char *s, size_t len)
+json_t *
+api_json_string(const char *s, size_t len)
 {
-        static const char hex[] = "0123456789abcdef";
         const unsigned char *u = (const unsigned char *)s;
-        size_t run = 0, i = 0;
-        PUTS(b, "\"");
+        size_t i = 0, n;
+        while (i < len && (n = utf8_seq(u + i, len - i)))
+                i += n;
+        if (i == len)           /* the usual case: checked here, so jansson need not check again */
+                return json_stringn_nocheck(s, len);
+        struct xr_buf b = { 0 };
+        xr_buf_append(&b, s, i);
         while (i < len) {
-                unsigned char c = u[i];
-                if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-                        i++;
-                        continue;
-                }
-                size_t n = c >= 0x80 ? utf8_seq(u + i, len - i) : 0;
-                if (n) {
+                if ((n = utf8_seq(u + i, len - i))) {
+                        xr_buf_append(&b, s + i, n);
                         i += n;
-                        continue;
+                } else {
+                        xr_buf_append(&b, "\xef\xbf\xbd", 3);   /* U+FFFD */
+                        i++;
                 }
-                put(b, s + run, i - run);
-                switch (c) {
-                case '"':  PUTS(b, "\\\""); break;
-                case '\\': PUTS(b, "\\\\"); break;
-                case '\n': PUTS(b, "\\n"); break;
-                case '\r': PUTS(b, "\\r"); break;
-                case '\t': PUTS(b, "\\t"); break;
-                case '\b': PUTS(b, "\\b"); break;
-                case '\f': PUTS(b, "\\f"); break;
-                default:
-                        if (c < 0x20) {
-                                char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-                                put(b, e, sizeof e);
-                        } else {
-                                PUTS(b, "\xef\xbf\xbd");        /* not UTF-8: U+FFFD */
-                        }
-                }
-                run = ++i;
         }
-        put(b, s + run, len - run);
-        PUTS(b, "\"");
+        json_t *j = json_stringn_nocheck(b.p, b.len);
+        xr_buf_free(&b);
+        return j;
 }
 
-static void
-put_str(struct xr_buf *b, const char *s)
+static json_t *
+str(const char *s)
 {
-        api_json_put_string(b, s ? s : "", s ? strlen(s) : 0);
+        return s ? api_json_string(s, strlen(s)) : json_string_nocheck("");
 }
 
 /* The same clamping as getProcessInfo (rpc_info.c): times are 32-bit ints on the XML-RPC wire. */
-static int64_t
+static json_int_t
 capped(double t)
 {
         if (!(t > -2147483648.0))
                 return t != t ? 0 : INT32_MIN;
         if (t > 2147483647.0)
                 return INT32_MAX;
-        return (int64_t)t;
+        return (json_int_t)t;
 }
 
 /* A channel's log path as getProcessInfo reports it: the configured path, outlog's AUTO name, ""
@@ -149,64 +118,71 @@ log_of(const struct proc *p, enum outlog_channel ch)
         return s ? s : "";
 }
 
-static void
-put_proc(struct xr_buf *b, const struct proc *p, double now)
+static json_t *
+row(const struct proc *p, double now)
 {
-        const char *name = p->cfg->name;
-        const char *group = p->group ? p->group->name : p->cfg->group;
-        PUTS(b, "{\"name\":");
-        put_str(b, name);
-        PUTS(b, ",\"group\":");
-        put_str(b, group);
-        PUTS(b, ",\"namespec\":");
-        char *ns = proc_namespec(p);
-        put_str(b, ns);
+        char *ns = proc_namespec(p), *desc = proc_description(p, now);
+        json_t *cell[F__COUNT] = {
+                [F_NAME] = str(p->cfg->name),
+                [F_GROUP] = str(p->group ? p->group->name : p->cfg->group),
+                [F_NAMESPEC] = str(ns),
+                [F_STATE] = json_integer(proc_state_code(p->state)),
+                [F_STATENAME] = str(proc_state_name(p->state)),
+                [F_PID] = json_integer(p->pid),
+                [F_START] = json_integer(capped(p->start_time)),
+                [F_STOP] = json_integer(capped(p->stop_time)),
+                [F_NOW] = json_integer(capped(now)),
+                [F_EXITSTATUS] = json_integer(p->exitstatus),
+                [F_SPAWNERR] = str(p->spawnerr),
+                [F_DESCRIPTION] = str(desc),
+                [F_STDOUT_LOGFILE] = str(log_of(p, OUTLOG_STDOUT)),
+                [F_STDERR_LOGFILE] = str(log_of(p, OUTLOG_STDERR)),
+        };
         free(ns);
-        PUTS(b, ",\"state\":");
-        put_int(b, proc_state_code(p->state));
-        PUTS(b, ",\"statename\":");
-        put_str(b, proc_state_name(p->state));
-        PUTS(b, ",\"pid\":");
-        put_int(b, p->pid);
-        PUTS(b, ",\"start\":");
-        put_int(b, capped(p->start_time));
-        PUTS(b, ",\"stop\":");
-        put_int(b, capped(p->stop_time));
-        PUTS(b, ",\"now\":");
-        put_int(b, capped(now));
-        PUTS(b, ",\"exitstatus\":");
-        put_int(b, p->exitstatus);
-        PUTS(b, ",\"spawnerr\":");
-        put_str(b, p->spawnerr);
-        PUTS(b, ",\"description\":");
-        char *desc = proc_description(p, now);
-        put_str(b, desc);
         free(desc);
-        PUTS(b, ",\"stdout_logfile\":");
-        put_str(b, log_of(p, OUTLOG_STDOUT));
-        PUTS(b, ",\"stderr_logfile\":");
-        put_str(b, log_of(p, OUTLOG_STDERR));
-        PUTS(b, "}");
+        json_t *r = json_array();
+        for (size_t k = 0; k < F__COUNT; k++)
+                (void)json_array_append_new(r, cell[k]);
+        return r;
+}
+
+static int
+append(const char *s, size_t n, void *ctx)
+{
+        xr_buf_append(ctx, s, n);
+        return 0;
 }
 
 void
 api_json_status(struct xr_buf *b, double now)
 {
+        /* Allocation failure aborts, as everywhere in corrald (util.h's xmalloc): every jansson
+         * call below then succeeds, the strings being valid UTF-8 by construction. */
+        json_set_alloc_funcs(xmalloc, free);
+
         struct proc *const *procs;
         size_t n = sup_procs_by_name(&procs);
-        reserve(b, 256 + n * PROC_RESERVE);
         enum sup_mood m = sup_mood();
-        PUTS(b, "{\"supervisor\":{\"pid\":");
-        put_int(b, getpid());
-        PUTS(b, ",\"state\":");
-        put_str(b, m == SUP_RUNNING ? "RUNNING" : m == SUP_RESTARTING ? "RESTARTING" : "SHUTDOWN");
-        PUTS(b, ",\"statecode\":");
-        put_int(b, m);
-        PUTS(b, ",\"version\":\"" SUPERVISOR_VERSION "\",\"api_version\":\"" API_VERSION "\"},\"processes\":[");
-        for (size_t i = 0; i < n; i++) {
-                if (i)
-                        PUTS(b, ",");
-                put_proc(b, procs[i], now);
+        json_t *fields = json_array(), *rows = json_array();
+        for (size_t k = 0; k < F__COUNT; k++)
+                (void)json_array_append_new(fields, json_string_nocheck(names[k]));
+        for (size_t i = 0; i < n; i++)
+                (void)json_array_append_new(rows, row(procs[i], now));
+        json_t *doc = json_pack("{s:{s:i,s:s,s:i,s:s,s:s},s:o,s:o}",
+                                "supervisor",
+                                "pid", (int)getpid(),
+                                "state", m == SUP_RUNNING ? "RUNNING" : m == SUP_RESTARTING ? "RESTARTING" : "SHUTDOWN",
+                                "statecode", (int)m,
+                                "version", SUPERVISOR_VERSION,
+                                "api_version", API_VERSION,
+                                "fields", fields,
+                                "processes", rows);
+        if (b->cap - b->len < 256 + n * ROW_RESERVE) {
+                b->cap = b->len + 256 + n * ROW_RESERVE;
+                b->p = xrealloc(b->p, b->cap);
+                b->p[b->len] = '\0';
         }
-        PUTS(b, "]}\n");
+        (void)json_dump_callback(doc, append, b, JSON_COMPACT);
+        xr_buf_append(b, "\n", 1);
+        json_decref(doc);
 }

@@ -52,15 +52,17 @@ struct cc_pinfos {
         struct cc_pinfo *v;
         size_t n;
         struct xr_value *xml;           /* owner of the strings (XML-RPC reply), or NULL */
-        char *body;                     /* owner of the strings (the JSON reply), or NULL */
+        struct cc_arena *arena;         /* owner of the strings (the decoded JSON reply), or NULL */
 };
 void cc_pinfos_free(struct cc_pinfos *p);
 
 /* corralctl_json.c: every process from corrald's GET /corral/v1/status, on the command's
- * connection. Returns true with *ret filled, or false (nothing printed, no exception) when the
- * caller must take the XML-RPC path: the server is supervisord (404), the daemon is not RUNNING,
- * the reply is not what corrald sends, any socket or HTTP error (XML-RPC then reports it exactly
- * as supervisorctl would), or CORRALCTL_NO_JSON is set to a value other than "" and "0". */
+ * connection, decoded with jansson. Returns true with *ret filled, or false (nothing printed, no
+ * exception) when the caller must take the XML-RPC path: the server is supervisord (404), the
+ * daemon is not RUNNING, the reply is not the document corrald sends (malformed JSON, no
+ * "fields", a row that is not an array as long as "fields"…), any socket or HTTP error (XML-RPC
+ * then reports it exactly as supervisorctl would), or CORRALCTL_NO_JSON is set to a value other
+ * than "" and "0". */
 bool ctl_json_status(struct ctl *c, struct cc_pinfos *ret);
 
 /* Run one command line as supervisorctl's Controller.onecmd does. Returns true when the shell

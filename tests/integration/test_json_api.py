@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
-"""corral's JSON status API (GET /corral/v1/status) and corralctl on it: the document's shape and
-values against supervisorctl status, methods and auth, corralctl's output identical with and
-without the API (CORRALCTL_NO_JSON=1), the fallback against the real supervisord (404), and a fake
-server that only speaks JSON, which proves corralctl really takes the JSON path."""
+"""corral's JSON status API (GET /corral/v1/status) and corralctl on it: the document's shape (a
+"fields" header and one array row per process) and values against supervisorctl status, methods
+and auth, corralctl's output identical with and without the API (CORRALCTL_NO_JSON=1), the
+fallback against the real supervisord (404), and a fake server that only speaks JSON, which proves
+corralctl really takes the JSON path and decodes any well-formed table (reordered and unknown
+columns) while falling back to XML-RPC on anything else."""
 import base64
 import http.client
 import json
@@ -59,8 +61,8 @@ startsecs=0
 command=/bin/sleep 1000
 startsecs=0
 """
-FIELDS = {"name", "group", "namespec", "state", "statename", "pid", "start", "stop", "now",
-          "exitstatus", "spawnerr", "description", "stdout_logfile", "stderr_logfile"}
+FIELDS = ["name", "group", "namespec", "state", "statename", "pid", "start", "stop", "now",
+          "exitstatus", "spawnerr", "description", "stdout_logfile", "stderr_logfile"]
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -87,6 +89,16 @@ def request(sock, method="GET", path=PATH, auth=None):
     return r.status, {k.lower(): v for k, v in r.getheaders()}, body
 
 
+def rows(doc):
+    """The document's process rows as dicts keyed by its "fields"."""
+    return [dict(zip(doc["fields"], r, strict=True)) for r in doc["processes"]]
+
+
+def table(sup, procs, fields=FIELDS):
+    """A status document in corrald's shape from process dicts."""
+    return {"supervisor": sup, "fields": fields, "processes": [[p[f] for f in fields] for p in procs]}
+
+
 def settle(d):
     d.wait_state("sleeper", "RUNNING")
     d.wait_state("g:gb", "RUNNING")
@@ -110,13 +122,15 @@ def test_shape_and_values(corral):
     st, hdr, body = request(d.sock)
     assert st == 200
     assert hdr["content-type"] == "application/json"
+    assert body.endswith(b"]]}\n") and body.count(b"\n") == 1 and b'","' in body    # compact, one line
     doc = json.loads(body)
-    assert set(doc) == {"supervisor", "processes"}
+    assert list(doc) == ["supervisor", "fields", "processes"]
     sup = doc["supervisor"]
     assert sup["pid"] == d.pid and sup["state"] == "RUNNING" and sup["version"] == "4.2.5"
     assert sup["api_version"] == "3.0" and sup["statecode"] == 1
-    procs = doc["processes"]
-    assert all(set(p) == FIELDS for p in procs)
+    assert doc["fields"] == FIELDS
+    assert all(isinstance(r, list) and len(r) == len(FIELDS) for r in doc["processes"])
+    procs = rows(doc)
     # getAllProcessInfo's order: by group, then name
     assert [p["namespec"] for p in procs] == ["g:ga", "g:gb", "manual", "missing", "quick", "sleeper"]
     by = {p["namespec"]: p for p in procs}
@@ -139,14 +153,14 @@ def test_shape_and_values(corral):
         for w in want:
             del w["logfile"]
             w["namespec"] = w["name"] if w["group"] == w["name"] else f'{w["group"]}:{w["name"]}'
-        return doc["processes"] == want
+        return rows(doc) == want
     wait_until(same_as_rpc, 10, interval=0.2, what="JSON status == getAllProcessInfo")
 
     # the same states and descriptions as supervisorctl status (retried: uptimes tick)
     def agree():
         want = ctl_lines(d.ctl("status"))
         doc = json.loads(request(d.sock)[2])
-        got = {p["namespec"]: (p["statename"], p["description"]) for p in doc["processes"]}
+        got = {p["namespec"]: (p["statename"], p["description"]) for p in rows(doc)}
         return got == want
     wait_until(agree, 10, interval=0.2, what="JSON status == supervisorctl status")
 
@@ -194,7 +208,7 @@ def test_auth(corral):
     assert st == 401 and "basic" in hdr.get("www-authenticate", "").lower()
     assert request(d.sock, auth="other:secret")[0] == 401
     st, _, body = request(d.sock, auth="user:secret")
-    assert st == 200 and json.loads(body)["processes"][0]["name"] == "a"
+    assert st == 200 and rows(json.loads(body))[0]["name"] == "a"
     # corralctl with and without the API, and without credentials: same as supervisorctl
     for extra in ([], ["-u", "user", "-p", "wrong"]):
         a = subprocess.run([SUPERVISORCTL, "-c", d.conf, *extra, "status"], capture_output=True, text=True)
@@ -261,17 +275,16 @@ def test_corralctl_when_shutting_down(corral):
 
 
 # --- a fake server that speaks only the JSON API ---------------------------------------------------
-FAKE_DOC = {
-    "supervisor": {"pid": 4242, "state": "RUNNING", "statecode": 1, "version": "4.2.5", "api_version": "3.0"},
-    "processes": [
+FAKE_SUP = {"pid": 4242, "state": "RUNNING", "statecode": 1, "version": "4.2.5", "api_version": "3.0"}
+FAKE_PROCS = [
         {"name": "a\u00e9", "group": "a\u00e9", "namespec": "a\u00e9", "state": 20, "statename": "RUNNING",
          "pid": 7, "start": 1, "stop": 0, "now": 2, "exitstatus": 0, "spawnerr": "",
          "description": "pid 7, uptime 0:00:01", "stdout_logfile": "", "stderr_logfile": ""},
         {"name": "b", "group": "grp", "namespec": "grp:b", "state": 200, "statename": "FATAL",
          "pid": 0, "start": 0, "stop": 0, "now": 2, "exitstatus": 0, "spawnerr": "can't \"find\" \\x",
          "description": "can't \"find\" \\x", "stdout_logfile": "", "stderr_logfile": ""},
-    ],
-}
+]
+FAKE_DOC = table(FAKE_SUP, FAKE_PROCS)
 
 
 class FakeHandler(http.server.BaseHTTPRequestHandler):
@@ -352,8 +365,10 @@ def test_corralctl_takes_the_json_path(fake):
 
 
 def test_corralctl_json_reader(fake):
-    """corralctl decodes the reply itself: escapes, surrogate pairs, unknown members of any type,
-    whitespace; anything malformed (or not from a RUNNING daemon) means XML-RPC instead."""
+    """corralctl decodes any well-formed table: columns found through "fields" (reordered, unknown
+    ones ignored, missing ones read as ""/0), escapes, surrogate pairs, unknown members of any type,
+    whitespace; anything malformed, not corrald's shape, or not from a RUNNING daemon means XML-RPC
+    instead."""
     srv, conf = fake
 
     def status(doc):
@@ -362,22 +377,44 @@ def test_corralctl_json_reader(fake):
         r = subprocess.run([CORRALCTL, "-c", conf, "status"], capture_output=True, text=True, timeout=30)
         return r, [m for m, _ in srv.requests]
 
+    # columns reordered, an unknown one ("future", holding an object), "namespec" and others absent
     odd = (' \n{ "extra" : [1, 2.5e3, {"x": [null, true, false, "\\u0041?"]}], "supervisor" : {"state":"RUNNING",'
-           ' "api_version" : "3.0", "more": {}},\r\n "processes" : [ {"name": "x\\u00e9\\ud83d\\ude00\\t\\/\\"",'
-           ' "group": "g", "statename": "RUNNING", "state": 20, "future": {"a": [[]]}, "pid": -0,'
-           ' "description": "\\u2603 \\\\n", "now": 1e3} , {"name":"y","group":"g","state":2.0,'
-           ' "statename":"STOPPED","description":"Not started"} ] } \t')
+           ' "api_version" : "3.0", "more": {}},\r\n "fields" : ["future", "statename", "group", "name", "state",'
+           ' "pid", "description", "now"],\n "processes" : [ [{"a": [[]]}, "RUNNING", "g",'
+           ' "x\\u00e9\\ud83d\\ude00\\t\\/\\"", 20, -0, "\\u2603 \\\\n", 1e3] ,'
+           ' [null, "STOPPED", "g", "y", 2.0, 0, "Not started", 0] ] } \t')
     r, seen = status(odd)
     assert seen == ["GET"], r.stderr
     assert r.stdout == ("g:x\u00e9\U0001f600\t/\"" + " " * 25 + "RUNNING   \u2603 \\n\n"
                         "g:y" + " " * 30 + "STOPPED   Not started\n")
-    assert r.returncode == 3
+    assert r.returncode == 3                        # "state" 2.0 is not an integer: 0, not running
+
+    # a process's state read from its "state" column, wherever that is: 20 RUNNING → exit 0
+    fields = list(reversed(FIELDS))
+    r, seen = status(json.dumps(table(FAKE_SUP, FAKE_PROCS[:1], fields)))
+    assert (seen, r.returncode) == (["GET"], 0), r.stdout
+    assert r.stdout == "a\u00e9" + " " * 31 + "RUNNING   pid 7, uptime 0:00:01\n"
+    # no processes at all
+    r, seen = status(json.dumps(table(FAKE_SUP, [])))
+    assert (seen, r.stdout, r.returncode) == (["GET"], "", 0)
+
     good = json.dumps(FAKE_DOC)
-    for bad in (good[:-1], good + "x", good.replace('"pid": 7', '"pid": 07'), good.replace('""', '"\\u0000"', 1),
+    row0 = json.dumps(FAKE_DOC["processes"][0])
+    for bad in (good[:-1], good + "x", good.replace(', 7, ', ', 07, ', 1), good.replace('""', '"\\u0000"', 1),
                 good.replace('"RUNNING", "statecode"', '"SHUTDOWN", "statecode"'),
                 good.replace('"3.0"', '"2.0"'), good.replace('"processes"', '"procs"'),
                 good.replace('"a\\u00e9"', '"a\\x"', 1), good.replace("\\u00e9", "\\u00g9", 1),
-                good.replace('""', '"\t"', 1), "[]", "", "{" * 100 + "}" * 100):
+                good.replace("\\u00e9", "\\ud800", 1), good.replace('""', '"\t"', 1),
+                good.replace('"fields"', '"columns"'),                          # no header
+                good.replace('"name", "group"', '"name", 1'),                   # a non-string column name
+                good.replace('"name", "group"', '"name", "name"'),              # the same column twice
+                good.replace(row0, row0[:-1] + ', 0]'),                         # a row longer than the header
+                good.replace(row0, row0.replace(', ""]', ']')),                 # a row shorter
+                good.replace(row0, json.dumps(FAKE_PROCS[0])),                  # a row that is an object
+                good.replace('{"pid": 4242', '{"pid": 1, "pid": 4242'),         # a duplicate key
+                good.replace(', 7, ', ', 99999999999999999999, ', 1),           # an integer jansson cannot hold
+                "[]", "", "{" * 100 + "}" * 100, b"\xff" + good.encode()):
+        assert bad != good
         r, seen = status(bad)
         assert seen == ["GET", "POST"], (bad, r.stdout)
         assert r.returncode != 0

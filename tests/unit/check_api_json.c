@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* check_api_json — the JSON status encoder: string escaping (quotes, backslashes, control
- * characters, bytes that are not UTF-8) checked by decoding the output with jansson, and the whole
- * GET /corral/v1/status document checked field by field against getAllProcessInfo's XML-RPC reply
- * for the same process table (odd names, a running process, NONE/AUTO/path logs). */
+/* check_api_json — the JSON status encoder: api_json_string's UTF-8 sanitising (bytes that are not
+ * UTF-8 become U+FFFD, the rest passes unchanged, NULs included) checked through a jansson dump
+ * and load, and the whole GET /corral/v1/status document — "supervisor", "fields" and one row per
+ * process — checked cell by cell against getAllProcessInfo's XML-RPC reply for the same process
+ * table (odd names, a running process, NONE/AUTO/path logs). */
 #include <check.h>
 #include <ev.h>
 #include <jansson.h>
@@ -22,18 +23,23 @@
 
 /* --- strings ------------------------------------------------------------------------------------ */
 
-/* Encode in[0..len), require valid JSON, return the decoded string (static buffer) and its length. */
+/* api_json_string(in[0..len)) dumped as a one-element array, which must load back as JSON: return
+ * the decoded string (static buffer) and its length; *ret_raw gets the dump (caller frees). */
 static const char *
 roundtrip(const char *in, size_t len, size_t *ret_len, char **ret_raw)
 {
         static char out[1024];
-        struct xr_buf b = { 0 };
-        xr_buf_puts(&b, "[");
-        api_json_put_string(&b, in, len);
-        xr_buf_puts(&b, "]");
+        json_t *j = api_json_string(in, len);
+        ck_assert_ptr_nonnull(j);
+        ck_assert(json_is_string(j));
+        json_t *a = json_array();
+        ck_assert_int_eq(json_array_append_new(a, j), 0);
+        char *raw = json_dumps(a, JSON_COMPACT);
+        ck_assert_ptr_nonnull(raw);
+        json_decref(a);
         json_error_t err;
-        json_t *v = json_loadb(b.p, b.len, JSON_ALLOW_NUL, &err);
-        ck_assert_msg(v, "not JSON: %s: %s", b.p, err.text);
+        json_t *v = json_loadb(raw, strlen(raw), JSON_ALLOW_NUL, &err);
+        ck_assert_msg(v, "not JSON: %s: %s", raw, err.text);
         json_t *s = json_array_get(v, 0);
         ck_assert(json_is_string(s));
         size_t n = json_string_length(s);
@@ -43,9 +49,9 @@ roundtrip(const char *in, size_t len, size_t *ret_len, char **ret_raw)
         *ret_len = n;
         json_decref(v);
         if (ret_raw)
-                *ret_raw = b.p;
+                *ret_raw = raw;
         else
-                free(b.p);
+                free(raw);
         return out;
 }
 
@@ -203,9 +209,23 @@ wait_running(const char *name)
         ck_assert_int_eq(p->state, PROC_RUNNING);
 }
 
+/* The columns, written out here rather than taken from api_json.c. */
 static const char *const fields[] = { "name", "group", "namespec", "state", "statename", "pid", "start", "stop",
                                       "now", "exitstatus", "spawnerr", "description", "stdout_logfile",
                                       "stderr_logfile" };
+#define NFIELDS (sizeof fields / sizeof fields[0])
+
+/* Row i's cell for column name, found through the document's own "fields". */
+static json_t *
+cell(json_t *doc, size_t i, const char *name)
+{
+        json_t *f = json_object_get(doc, "fields");
+        for (size_t k = 0; k < json_array_size(f); k++)
+                if (!strcmp(json_string_value(json_array_get(f, k)), name))
+                        return json_array_get(json_array_get(json_object_get(doc, "processes"), i), k);
+        ck_abort_msg("no column '%s'", name);
+        return NULL;
+}
 
 START_TEST(test_status_matches_xmlrpc)
 {
@@ -213,13 +233,22 @@ START_TEST(test_status_matches_xmlrpc)
         wait_running("zeta");
         json_t *doc = status_document();
         struct xr_value *xml = all_process_info();
+        ck_assert_uint_eq(json_object_size(doc), 3);
 
         json_t *sup = json_object_get(doc, "supervisor");
+        ck_assert_uint_eq(json_object_size(sup), 5);
         ck_assert_int_eq(json_integer_value(json_object_get(sup, "pid")), getpid());
         ck_assert_str_eq(json_string_value(json_object_get(sup, "state")), "RUNNING");
         ck_assert_int_eq(json_integer_value(json_object_get(sup, "statecode")), 1);
         ck_assert_str_eq(json_string_value(json_object_get(sup, "version")), "4.2.5");
         ck_assert_str_eq(json_string_value(json_object_get(sup, "api_version")), "3.0");
+
+        /* the header: exactly these names, in this order */
+        json_t *f = json_object_get(doc, "fields");
+        ck_assert(json_is_array(f));
+        ck_assert_uint_eq(json_array_size(f), NFIELDS);
+        for (size_t k = 0; k < NFIELDS; k++)
+                ck_assert_str_eq(json_string_value(json_array_get(f, k)), fields[k]);
 
         json_t *procs = json_object_get(doc, "processes");
         ck_assert(json_is_array(procs));
@@ -227,11 +256,11 @@ START_TEST(test_status_matches_xmlrpc)
         ck_assert_uint_eq(json_array_size(procs), 6);
         for (size_t i = 0; i < xml->arr.n; i++) {
                 const struct xr_value *x = xml->arr.v[i];
-                json_t *o = json_array_get(procs, i);
-                ck_assert_uint_eq(json_object_size(o), sizeof fields / sizeof fields[0]);
-                for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
-                        json_t *j = json_object_get(o, fields[k]);
-                        ck_assert_msg(j, "process %zu: no '%s'", i, fields[k]);
+                json_t *row = json_array_get(procs, i);
+                ck_assert_msg(json_is_array(row), "process %zu: not an array", i);
+                ck_assert_uint_eq(json_array_size(row), NFIELDS);
+                for (size_t k = 0; k < NFIELDS; k++) {
+                        json_t *j = json_array_get(row, k);
                         if (!strcmp(fields[k], "namespec")) {
                                 const char *g = xr_struct_get(x, "group")->str.s;
                                 const char *n = xr_struct_get(x, "name")->str.s;
@@ -253,18 +282,17 @@ START_TEST(test_status_matches_xmlrpc)
                 }
         }
         /* the odd names survive, in getAllProcessInfo's order (group name, then process name) */
-        ck_assert_str_eq(json_string_value(json_object_get(json_array_get(procs, 0), "name")), "caf\xc3\xa9-au-lait");
-        ck_assert_str_eq(json_string_value(json_object_get(json_array_get(procs, 1), "namespec")), "grp:missing");
-        ck_assert_str_eq(json_string_value(json_object_get(json_array_get(procs, 4), "name")), "q\"uo\\te");
-        json_t *zeta = json_array_get(procs, 5);
-        ck_assert_str_eq(json_string_value(json_object_get(zeta, "statename")), "RUNNING");
-        ck_assert_int_eq(json_integer_value(json_object_get(zeta, "state")), 20);
-        ck_assert_int_eq(json_integer_value(json_object_get(zeta, "pid")), sup_find_proc("zeta")->pid);
-        ck_assert_int_gt(json_integer_value(json_object_get(zeta, "start")), 0);
+        ck_assert_str_eq(json_string_value(cell(doc, 0, "name")), "caf\xc3\xa9-au-lait");
+        ck_assert_str_eq(json_string_value(cell(doc, 1, "namespec")), "grp:missing");
+        ck_assert_str_eq(json_string_value(cell(doc, 4, "name")), "q\"uo\\te");
+        ck_assert_str_eq(json_string_value(cell(doc, 5, "statename")), "RUNNING");
+        ck_assert_int_eq(json_integer_value(cell(doc, 5, "state")), 20);
+        ck_assert_int_eq(json_integer_value(cell(doc, 5, "pid")), sup_find_proc("zeta")->pid);
+        ck_assert_int_gt(json_integer_value(cell(doc, 5, "start")), 0);
         char *out = xasprintf("%s/zeta.out", tmpdir);
-        ck_assert_str_eq(json_string_value(json_object_get(zeta, "stdout_logfile")), out);
+        ck_assert_str_eq(json_string_value(cell(doc, 5, "stdout_logfile")), out);
         free(out);
-        ck_assert_str_eq(json_string_value(json_object_get(zeta, "stderr_logfile")), "");
+        ck_assert_str_eq(json_string_value(cell(doc, 5, "stderr_logfile")), "");
         json_decref(doc);
         xr_free(xml);
 }
@@ -279,10 +307,8 @@ START_TEST(test_binary_spawnerr)
         free(p->spawnerr);
         p->spawnerr = xstrdup("can't find command '/x\x01\xff\"\\y'");
         json_t *doc = status_document();
-        json_t *procs = json_object_get(doc, "processes");
-        json_t *o = json_array_get(procs, 1);
-        ck_assert_str_eq(json_string_value(json_object_get(o, "namespec")), "grp:missing");
-        ck_assert_str_eq(json_string_value(json_object_get(o, "spawnerr")), "can't find command '/x\x01\xef\xbf\xbd\"\\y'");
+        ck_assert_str_eq(json_string_value(cell(doc, 1, "namespec")), "grp:missing");
+        ck_assert_str_eq(json_string_value(cell(doc, 1, "spawnerr")), "can't find command '/x\x01\xef\xbf\xbd\"\\y'");
         json_decref(doc);
 }
 END_TEST
@@ -302,6 +328,20 @@ START_TEST(test_shutdown_state)
 }
 END_TEST
 
+START_TEST(test_compact_one_line)
+{
+        /* One line of compact JSON: no spaces between tokens, a single trailing newline. */
+        struct xr_buf b = { 0 };
+        api_json_status(&b, time_wall());
+        ck_assert_uint_gt(b.len, 2);
+        ck_assert_int_eq(b.p[b.len - 1], '\n');
+        ck_assert_ptr_eq(strchr(b.p, '\n'), b.p + b.len - 1);
+        ck_assert_msg(!strncmp(b.p, "{\"supervisor\":{\"pid\":", 21), "%.40s", b.p);
+        ck_assert_ptr_nonnull(strstr(b.p, ",\"fields\":[\"name\",\"group\","));
+        free(b.p);
+}
+END_TEST
+
 static Suite *
 api_json_suite(void)
 {
@@ -317,6 +357,7 @@ api_json_suite(void)
         tcase_add_test(tc, test_status_matches_xmlrpc);
         tcase_add_test(tc, test_binary_spawnerr);
         tcase_add_test(tc, test_shutdown_state);
+        tcase_add_test(tc, test_compact_one_line);
         suite_add_tcase(s, tc);
         return s;
 }
