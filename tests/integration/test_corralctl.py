@@ -9,6 +9,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import textwrap
 import time
@@ -113,8 +114,19 @@ def daemon(request, tmp_path):
             return CorralBackend(corral.start(config_text))
         sd = RealSupervisord(tmp_path, config_text)
         started.append(sd)
-        wait_until(lambda: os.path.exists(sd.sock) or sd.proc.poll() is not None, 15,
-                   what="supervisord socket")
+        def listening():
+            # supervisord creates the socket file before it listens: wait for a real connect.
+            if sd.proc.poll() is not None:
+                return True
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(sd.sock)
+                return True
+            except OSError:
+                return False
+            finally:
+                s.close()
+        wait_until(listening, 15, what="supervisord listening")
         assert sd.proc.poll() is None, "supervisord did not start"
         return sd
 

@@ -433,7 +433,17 @@ def test_fallback_against_supervisord(tmp_path):
     p = subprocess.Popen([SUPERVISORD, "-n", "-c", conf], stdin=subprocess.DEVNULL, stdout=out,
                          stderr=subprocess.STDOUT, cwd=str(tmp_path))
     try:
-        wait_until(lambda: os.path.exists(sock), 15, what="supervisord socket")
+        def listening():
+            # supervisord creates the socket file before it listens: wait for a real connect.
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(sock)
+                return True
+            except OSError:
+                return False
+            finally:
+                s.close()
+        wait_until(listening, 15, what="supervisord listening")
         assert request(sock)[0] == 404
 
         def settled():
