@@ -15,6 +15,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "util.h"
 
 /* fault codes (compat E.2) */
@@ -336,34 +338,91 @@ pad(FILE *f, const char *s, size_t width)
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
 
-static void
-json_str(FILE *f, const char *s)
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at most
+ * U+10FFFF), or 0. The same rules as api_json.c, which corralctl does not link. */
+static size_t
+utf8_seq(const unsigned char *s, size_t left)
 {
-        fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-                switch (*p) {
-                case '"': fputs("\\\"", f); break;
-                case '\\': fputs("\\\\", f); break;
-                case '\n': fputs("\\n", f); break;
-                case '\r': fputs("\\r", f); break;
-                case '\t': fputs("\\t", f); break;
-                default:
-                        if (*p < 0x20 || *p == 0x7f)
-                                fprintf(f, "\\u%04x", *p);
-                        else
-                                fputc(*p, f);
-                }
+        unsigned char c = s[0];
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf)
+                return left >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+        if (c >= 0xe0 && c <= 0xef) {
+                if (left < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+                        return 0;
+                if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
+                        return 0;
+                return 3;
         }
-        fputc('"', f);
+        if (c >= 0xf0 && c <= 0xf4) {
+                if (left < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+                    (s[3] & 0xc0) != 0x80)
+                        return 0;
+                if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
+                        return 0;
+                return 4;
+        }
+        return 0;
 }
 
-static void
-json_key(FILE *f, bool *first, const char *k)
+/* s with each byte that is not part of well-formed UTF-8 replaced by U+FFFD (allocated), or NULL
+ * when s is well-formed already (the usual case). */
+static char *
+utf8_clean(const char *s)
 {
-        fputs(*first ? "" : ", ", f);
-        *first = false;
-        json_str(f, k);
-        fputs(": ", f);
+        const unsigned char *u = (const unsigned char *)s;
+        size_t len = strlen(s), i = 0, n;
+        while (i < len && (n = utf8_seq(u + i, len - i)))
+                i += n;
+        if (i == len)
+                return NULL;
+        char *b = xmalloc(len * 3 + 1);         /* each bad byte grows to 3 at most */
+        memcpy(b, s, i);
+        size_t bl = i;
+        while (i < len) {
+                if ((n = utf8_seq(u + i, len - i))) {
+                        memcpy(b + bl, s + i, n);
+                        bl += n;
+                        i += n;
+                } else {
+                        memcpy(b + bl, "\xef\xbf\xbd", 3);   /* U+FFFD */
+                        bl += 3;
+                        i++;
+                }
+        }
+        b[bl] = '\0';
+        return b;
+}
+
+/* A JSON string of s (NULL → ""), always valid UTF-8 (see utf8_clean). */
+static json_t *
+jstr(const char *s)
+{
+        if (!s)
+                return json_string_nocheck("");
+        char *fixed = utf8_clean(s);
+        json_t *j = json_string_nocheck(fixed ? fixed : s);    /* checked above */
+        free(fixed);
+        return j;
+}
+
+/* o[k] = v (stolen), k made valid UTF-8 the same way. */
+static void
+jset(json_t *o, const char *k, json_t *v)
+{
+        char *fixed = utf8_clean(k);
+        json_object_set_new_nocheck(o, fixed ? fixed : k, v);
+        free(fixed);
+}
+
+/* Writes j and a newline to stdout, and releases j. */
+static void
+print_json(json_t *j)
+{
+        json_dumpf(j, stdout, JSON_INDENT(0) | JSON_PRESERVE_ORDER);
+        fputc('\n', stdout);
+        json_decref(j);
 }
 
 /* ---- exit status helpers ------------------------------------------------------------------- */
@@ -514,42 +573,27 @@ all_process_info(struct ctl *c, struct cc_pinfos *ret)
         return 1;
 }
 
-static void
-json_info(FILE *f, const struct cc_pinfo *info)
+static json_t *
+pinfo_json(const struct cc_pinfo *info)
 {
         char *ns = make_namespec(info->group, info->name);
-        bool first = true;
-        fputs("{", f);
-        json_key(f, &first, "name");
-        json_str(f, ns);
-        json_key(f, &first, "group");
-        json_str(f, info->group);
-        json_key(f, &first, "process");
-        json_str(f, info->name);
-        json_key(f, &first, "state");
-        json_str(f, info->statename);
-        json_key(f, &first, "statecode");
-        fprintf(f, "%" PRId64, info->state);
-        json_key(f, &first, "pid");
-        fprintf(f, "%" PRId64, info->pid);
-        json_key(f, &first, "description");
-        json_str(f, info->description);
-        json_key(f, &first, "start");
-        fprintf(f, "%" PRId64, info->start);
-        json_key(f, &first, "stop");
-        fprintf(f, "%" PRId64, info->stop);
-        json_key(f, &first, "now");
-        fprintf(f, "%" PRId64, info->now);
-        json_key(f, &first, "exitstatus");
-        fprintf(f, "%" PRId64, info->exitstatus);
-        json_key(f, &first, "spawnerr");
-        json_str(f, info->spawnerr);
-        json_key(f, &first, "stdout_logfile");
-        json_str(f, info->stdout_logfile);
-        json_key(f, &first, "stderr_logfile");
-        json_str(f, info->stderr_logfile);
-        fputs("}", f);
+        json_t *o = json_object();
+        json_object_set_new(o, "name", jstr(ns));
+        json_object_set_new(o, "group", jstr(info->group));
+        json_object_set_new(o, "process", jstr(info->name));
+        json_object_set_new(o, "state", jstr(info->statename));
+        json_object_set_new(o, "statecode", json_integer(info->state));
+        json_object_set_new(o, "pid", json_integer(info->pid));
+        json_object_set_new(o, "description", jstr(info->description));
+        json_object_set_new(o, "start", json_integer(info->start));
+        json_object_set_new(o, "stop", json_integer(info->stop));
+        json_object_set_new(o, "now", json_integer(info->now));
+        json_object_set_new(o, "exitstatus", json_integer(info->exitstatus));
+        json_object_set_new(o, "spawnerr", jstr(info->spawnerr));
+        json_object_set_new(o, "stdout_logfile", jstr(info->stdout_logfile));
+        json_object_set_new(o, "stderr_logfile", jstr(info->stderr_logfile));
         free(ns);
+        return o;
 }
 
 static int
@@ -598,12 +642,10 @@ do_status(struct ctl *c, const char *arg)
         }
         words_free(&w);
         if (c->json) {
-                fputs("[", stdout);
-                for (size_t i = 0; i < nm; i++) {
-                        fputs(i ? ",\n " : "", stdout);
-                        json_info(stdout, match[i]);
-                }
-                fputs("]\n", stdout);
+                json_t *a = json_array();
+                for (size_t i = 0; i < nm; i++)
+                        json_array_append_new(a, pinfo_json(match[i]));
+                print_json(a);
         } else {
                 size_t maxlen = 30;
                 char **specs = xcalloc(nm + 1, sizeof *specs);
@@ -635,21 +677,18 @@ do_status(struct ctl *c, const char *arg)
 static void
 pid_all(struct ctl *c, const struct cc_pinfos *all)
 {
-        if (c->json)
-                fputs("{", stdout);
+        json_t *o = c->json ? json_object() : NULL;
         for (size_t i = 0; i < all->n; i++) {
                 const struct cc_pinfo *info = &all->v[i];
-                if (c->json) {
+                if (o) {
                         char *ns = make_namespec(info->group, info->name);
-                        fputs(i ? ", " : "", stdout);
-                        json_str(stdout, ns);
-                        printf(": %" PRId64, info->pid);
+                        jset(o, ns, json_integer(info->pid));
                         free(ns);
                 } else
                         printf("%" PRId64 "\n", info->pid);
         }
-        if (c->json)
-                fputs("}\n", stdout);
+        if (o)
+                print_json(o);
 }
 
 static int
@@ -680,16 +719,18 @@ do_pid(struct ctl *c, const char *arg)
                 rc = call(c, "supervisor.getPID", NULL, &v);
                 if (rc == 0) {
                         char *s = py_str(v);
-                        if (c->json)
-                                printf("{\"supervisord\": %s}\n", s);
-                        else
+                        if (c->json) {
+                                json_t *o = json_object();
+                                json_object_set_new(o, "supervisord",
+                                                    v && v->type == XR_INT ? json_integer(v->i)
+                                                                           : jstr(s));
+                                print_json(o);
+                        } else
                                 printf("%s\n", s);
                         free(s);
                 }
         } else {
-                bool first = true;
-                if (c->json)
-                        fputs("{", stdout);
+                json_t *o = c->json ? json_object() : NULL;
                 for (size_t k = 0; k < w.n && rc >= 0; k++) {
                         rc = call(c, "supervisor.getProcessInfo", params(1, xr_string(w.v[k])), &v);
                         if (rc > 0) {
@@ -705,18 +746,17 @@ do_pid(struct ctl *c, const char *arg)
                         if (rc < 0)
                                 break;
                         int64_t pid = vint(v, "pid");
-                        if (c->json) {
-                                json_key(stdout, &first, w.v[k]);
-                                printf("%" PRId64, pid);
-                        } else
+                        if (o)
+                                jset(o, w.v[k], json_integer(pid));
+                        else
                                 printf("%" PRId64 "\n", pid);
                         if (pid == 0)
                                 c->exitstatus = CC_EXIT_NOT_RUNNING;
                         xr_free(v);
                         v = NULL;
                 }
-                if (c->json)
-                        fputs("}\n", stdout);
+                if (o)
+                        print_json(o);
         }
         if (rc > 0)
                 rc = raise_fault(c, rc, fault_string);
@@ -1279,29 +1319,22 @@ do_avail(struct ctl *c, const char *arg)
         }
         if (rc < 0)
                 return -1;
-        if (c->json)
-                fputs("[", stdout);
+        json_t *a = c->json ? json_array() : NULL;
         for (size_t i = 0; i < arr_len(v); i++) {
                 const struct xr_value *ci = xr_array_get(v, i);
                 char *ns = make_namespec(vstr(ci, "group"), vstr(ci, "name"));
                 bool inuse = vint(ci, "inuse") != 0, autostart = vint(ci, "autostart") != 0;
-                if (c->json) {
-                        bool first = true;
-                        fputs(i ? ",\n {" : "{", stdout);
-                        json_key(stdout, &first, "name");
-                        json_str(stdout, ns);
-                        json_key(stdout, &first, "group");
-                        json_str(stdout, vstr(ci, "group"));
-                        json_key(stdout, &first, "process");
-                        json_str(stdout, vstr(ci, "name"));
-                        json_key(stdout, &first, "inuse");
-                        fputs(inuse ? "true" : "false", stdout);
-                        json_key(stdout, &first, "autostart");
-                        fputs(autostart ? "true" : "false", stdout);
-                        json_key(stdout, &first, "group_prio");
-                        printf("%" PRId64, vint(ci, "group_prio"));
-                        json_key(stdout, &first, "process_prio");
-                        printf("%" PRId64 "}", vint(ci, "process_prio"));
+                if (a) {
+                        json_t *o = json_object();
+                        json_object_set_new(o, "name", jstr(ns));
+                        json_object_set_new(o, "group", jstr(vstr(ci, "group")));
+                        json_object_set_new(o, "process", jstr(vstr(ci, "name")));
+                        json_object_set_new(o, "inuse", json_boolean(inuse));
+                        json_object_set_new(o, "autostart", json_boolean(autostart));
+                        json_object_set_new(o, "group_prio", json_integer(vint(ci, "group_prio")));
+                        json_object_set_new(o, "process_prio",
+                                            json_integer(vint(ci, "process_prio")));
+                        json_array_append_new(a, o);
                 } else {
                         char *prio = xasprintf("%" PRId64 ":%" PRId64, vint(ci, "group_prio"),
                                                vint(ci, "process_prio"));
@@ -1315,8 +1348,8 @@ do_avail(struct ctl *c, const char *arg)
                 }
                 free(ns);
         }
-        if (c->json)
-                fputs("]\n", stdout);
+        if (a)
+                print_json(a);
         xr_free(v);
         return 0;
 }
@@ -1361,16 +1394,17 @@ do_reread(struct ctl *c, const char *arg)
         static const char *const label[] = { "available", "changed", "disappeared" };
         static const char *const jkey[] = { "added", "changed", "removed" };
         if (c->json) {
-                fputs("{", stdout);
+                json_t *o = json_object();
                 for (int k = 0; k < 3; k++) {
-                        printf("%s\"%s\": [", k ? ", " : "", jkey[k]);
+                        json_t *names = json_array();
                         for (size_t i = 0; i < arr_len(acr[k]); i++) {
-                                fputs(i ? ", " : "", stdout);
-                                json_str(stdout, xr_array_get(acr[k], i)->str.s);
+                                const struct xr_value *e = xr_array_get(acr[k], i);
+                                json_array_append_new(names, jstr(e && e->type == XR_STRING
+                                                                  ? e->str.s : ""));
                         }
-                        fputs("]", stdout);
+                        json_object_set_new(o, jkey[k], names);
                 }
-                fputs("}\n", stdout);
+                print_json(o);
                 xr_free(v);
                 return 0;
         }

@@ -375,6 +375,27 @@ def test_json(daemon):
     assert json.loads(b.corralctl("--json", "reread").stdout) == {"added": [], "changed": [], "removed": []}
 
 
+ODD = r"""
+[program:odd]
+command='/nonexistent/a"b\c'
+startretries=0
+startsecs=0
+"""
+
+
+def test_json_unusual_strings(daemon):
+    # a spawnerr (and so the FATAL description) holding a quote and a backslash must still come
+    # out as JSON that parses, with the same string inside
+    b = daemon(ODD)
+    b.wait_state("odd", "FATAL")
+    r = b.corralctl("--json", "status")
+    st = json.loads(r.stdout)
+    assert [x["name"] for x in st] == ["odd"]
+    # (supervisord writes the path with %r, so its backslash comes doubled)
+    assert '/nonexistent/a"b\\' in st[0]["spawnerr"] and st[0]["spawnerr"].endswith("c'")
+    assert st[0]["description"] == st[0]["spawnerr"]
+    assert json.loads(b.corralctl("--json", "pid", "all").stdout) == {"odd": 0}
+
 def test_interactive_shell(daemon):
     b = daemon(PROGRAMS)
     settle(b)
