@@ -33,8 +33,8 @@ TREE_COMMS = {"corrald", "supervisord", "s6-svscan", "s6-supervise", "s6-log", "
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 SUPS = ["corrald", "supervisord", "s6", "runit"]
-LOG_ROTATE = 100_000_000   # bytes per log file, every peer (see notes)
-LOG_KEEP = 20              # rotated files kept, every peer
+LOG_ROTATE = 52_428_800    # log workload, rotation on: 50 MB (supervisord's "50MB"), every peer
+LOG_S6_MAX = 4_294_967_295  # the largest s6-log `s` it parses (uint32): "rotation off" for s6-log
 
 
 class TrialError(Exception):
@@ -225,8 +225,9 @@ class Stamps:
 
 # --- supervisors -------------------------------------------------------------------------------
 class Prog:
-    def __init__(self, name, argv, kind="stamp", logdir=None):
+    def __init__(self, name, argv, kind="stamp", logdir=None, rotate=0, keep=2):
         self.name, self.argv, self.kind, self.logdir = name, argv, kind, logdir
+        self.rotate, self.keep = rotate, keep     # logdir only: bytes per file (0 = off), archives
 
 
 class Sup:
@@ -304,8 +305,8 @@ class InitStyle(Sup):
                 s += "startsecs=0\n"
             if p.logdir:
                 os.makedirs(p.logdir, exist_ok=True)
-                s += (f"stdout_logfile={p.logdir}/current\nstdout_logfile_maxbytes={LOG_ROTATE}\n"
-                      f"stdout_logfile_backups={LOG_KEEP}\n")
+                s += (f"stdout_logfile={p.logdir}/current\nstdout_logfile_maxbytes={p.rotate}\n"
+                      f"stdout_logfile_backups={p.keep}\n")
             parts.append(s)
         with open(self.conf, "w") as f:
             f.write("".join(parts))
@@ -362,7 +363,7 @@ class DirStyle(Sup):
                 os.makedirs(p.logdir, exist_ok=True)
                 os.makedirs(os.path.join(d, "log"))
                 with open(os.path.join(d, "log", "run"), "w") as f:
-                    f.write("#!/bin/sh\nexec " + self.logger(p.logdir) + "\n")
+                    f.write("#!/bin/sh\nexec " + self.logger(p) + "\n")
                 os.chmod(os.path.join(d, "log", "run"), 0o755)
 
     def dirs(self):
@@ -372,8 +373,8 @@ class DirStyle(Sup):
 class S6(DirStyle):
     name = "s6"
 
-    def logger(self, logdir):
-        return f"s6-log n{LOG_KEEP} s{LOG_ROTATE} {logdir}"
+    def logger(self, p):
+        return f"s6-log n{p.keep} s{p.rotate or LOG_S6_MAX} {p.logdir}"
 
     def argv(self):
         # -c: capacity only (s6-svscan refuses services beyond it); a logger counts as a service
@@ -394,10 +395,10 @@ class S6(DirStyle):
 class Runit(DirStyle):
     name = "runit"
 
-    def logger(self, logdir):
-        with open(os.path.join(logdir, "config"), "w") as f:
-            f.write(f"s{LOG_ROTATE}\nn{LOG_KEEP}\n")
-        return f"svlogd {logdir}"
+    def logger(self, p):
+        with open(os.path.join(p.logdir, "config"), "w") as f:
+            f.write(f"s{p.rotate}\nn{p.keep}\n")     # svlogd: s0 = never rotate
+        return f"svlogd {p.logdir}"
 
     def argv(self):
         return ["runsvdir", self.scan]
@@ -632,43 +633,131 @@ class Bench:
             self.put("storm_rate", sup.name, (c1 - c0) / 2 / dt)
         return fn
 
-    def w_log(self):
+    def w_log(self, rotate):
+        """One worker writes log_mib MiB to stdout; rotate = bytes per log file, 0 = off."""
         nbytes = (self.a.log_mib << 20) // 100 * 100     # whole lines: loggers hold a partial one
+        # enough archives to keep every byte, so the byte count on disk stays exact
+        keep = (nbytes // rotate + 2) if rotate else 2
+        mode = f"rot{rotate}"
+
+        def status(pid):
+            """(utime+stime seconds, VmRSS KiB, VmHWM KiB) of pid, or None if gone."""
+            st = read_stat(pid)
+            if not st:
+                return None
+            rss = hwm = 0
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            rss = int(line.split()[1])
+                        elif line.startswith("VmHWM:"):
+                            hwm = int(line.split()[1])
+            except (FileNotFoundError, ProcessLookupError):
+                return None
+            return st[3], rss, hwm
+
+        def cat_run(out, tag):
+            """MiB/s of the same producer piped straight into `cat > file`."""
+            sfile2 = os.path.join(os.path.dirname(out), "stamps-" + tag)
+            st2 = Stamps(sfile2)
+            try:
+                p = subprocess.Popen(["sh", "-c", f'"{self.bw}" produce {nbytes} "{sfile2}" exit | cat > "{out}"'])
+                p.wait()
+                t2 = time.monotonic()
+                st2.poll()
+                if os.path.getsize(out) != nbytes:
+                    raise TrialError("cat baseline wrote the wrong size")
+                return nbytes / 2**20 / (t2 - st2.last["produce"][1])
+            finally:
+                os.unlink(out)
 
         def fn(sup):
             sfile = os.path.join(sup.wd, "stamps")
             logdir = os.path.join(sup.wd, "plog")
-            sup.configure([Prog("produce", [self.bw, "produce", str(nbytes), sfile], logdir=logdir)])
+            sup.configure([Prog("produce", [self.bw, "produce", str(nbytes), sfile], logdir=logdir,
+                                rotate=rotate, keep=keep)])
             st = Stamps(sfile)
-            t0 = sup.launch()
-
-            def total():
-                n = 0
-                for e in os.scandir(logdir):
-                    if e.is_file() and e.name not in ("config", "lock", "state", "newstate"):
-                        n += e.stat().st_size
-                if not sup.alive():
-                    raise TrialError("supervisor exited")
-                if n == 0 and time.monotonic() - t0 > 15:
-                    raise TrialError("no log bytes on disk after 15 s")
-                return n >= nbytes
-            wait_until(total, 30 + self.a.log_mib, "log bytes on disk", interval=0.005)
-            t1 = time.monotonic()
-            st.poll()
-            self.put("log_mibs", sup.name, nbytes / 2**20 / (t1 - st.last["produce"][1]))
-            # the same producer into `cat > file`, in the same run, right after this peer
-            sfile2 = os.path.join(sup.wd, "stamps-cat")
-            st2 = Stamps(sfile2)
             out = os.path.join(sup.wd, "cat.out")
-            p = subprocess.Popen(["sh", "-c", f'"{self.bw}" produce {nbytes} "{sfile2}" exit | cat > "{out}"'])
-            p.wait()
-            t2 = time.monotonic()
-            st2.poll()
-            if os.path.getsize(out) != nbytes:
-                raise TrialError("cat baseline wrote the wrong size")
-            cat = nbytes / 2**20 / (t2 - st2.last["produce"][1])
-            self.put("log_cat", sup.name, cat)
-            self.put("log_vs_cat", sup.name, self.res["log_mibs"][sup.name][-1] / cat)
+            try:
+                cat0 = cat_run(out, "cat0")
+                t0 = sup.launch()
+
+                def files():
+                    return [e for e in os.scandir(logdir)
+                            if e.is_file() and e.name not in ("config", "lock", "state", "newstate")]
+
+                def total():
+                    n = sum(e.stat().st_size for e in files())
+                    if not sup.alive():
+                        raise TrialError("supervisor exited")
+                    if n == 0 and time.monotonic() - t0 > 15:
+                        raise TrialError("no log bytes on disk after 15 s")
+                    return n
+
+                def started():
+                    st.poll()
+                    if not sup.alive():
+                        raise TrialError("supervisor exited")
+                    return "produce" in st.last
+                wait_until(started, 15, "producer stamp", interval=0.001)
+                # CPU baseline once the producer runs: supervisor start-up is not log work
+                base, last, peak = {}, {}, 0
+                for pid in tree_pids(sup.root):
+                    s0 = status(pid)
+                    if s0:
+                        base[pid] = s0[0]
+                deadline = time.monotonic() + 30 + self.a.log_mib
+                next_sample = 0.0
+                while True:
+                    now = time.monotonic()
+                    if now >= next_sample:       # the tree every 100 ms: CPU, VmRSS, VmHWM
+                        next_sample = now + 0.1
+                        rss = 0
+                        for pid in tree_pids(sup.root):
+                            s1 = status(pid)
+                            if s1:
+                                last[pid] = s1
+                                rss += s1[1]
+                        peak = max(peak, rss)
+                    if total() >= nbytes:
+                        break
+                    if now > deadline:
+                        raise TrialError(f"log bytes on disk: {total()} of {nbytes} after "
+                                         f"{30 + self.a.log_mib} s")
+                    time.sleep(0.005)
+                t1 = time.monotonic()
+                for pid in tree_pids(sup.root):
+                    s1 = status(pid)
+                    if s1:
+                        last[pid] = s1
+                if total() != nbytes:
+                    raise TrialError(f"log holds {total()} bytes, not {nbytes}")
+                nfiles = len(files())
+                cpu = sum(v[0] - base.get(pid, 0.0) for pid, v in last.items())
+                hwm = sum(v[2] for v in last.values())
+                gib = nbytes / 2**30
+                self.put(f"log_mibs_{mode}", sup.name, nbytes / 2**20 / (t1 - st.last["produce"][1]))
+                self.put(f"log_cpu_{mode}", sup.name, cpu / gib)
+                self.put(f"log_rss_{mode}", sup.name, peak / 1024)
+                self.put(f"log_hwm_{mode}", sup.name, hwm / 1024)
+                if not rotate and nfiles > 1:
+                    self.a.notes.append(f"log, rotation off: {sup.name} left {nfiles} files in the "
+                                        "log dir (it rotated although asked not to).")
+                log(f"log {mode} {sup.name}: {nfiles} files, tree CPU {cpu:.2f} s, "
+                    f"peak RSS {peak / 1024:.1f} MiB, sum VmHWM {hwm / 1024:.1f} MiB")
+                self.teardown(sup)
+                shutil.rmtree(logdir, ignore_errors=True)
+                # the same producer into `cat > file`, in the same run, right before and right
+                # after this peer; the faster of the two is the baseline (conservative for the ratio)
+                cat = max(cat0, cat_run(out, "cat1"))
+                self.put(f"log_cat_{mode}", sup.name, cat)
+                self.put(f"log_vs_cat_{mode}", sup.name, self.res[f"log_mibs_{mode}"][sup.name][-1] / cat)
+            finally:
+                # 1 GiB per trial: free the disk before the next one
+                shutil.rmtree(logdir, ignore_errors=True)
+                if os.path.exists(out):
+                    os.unlink(out)
         return fn
 
     def floor_run(self):
@@ -684,16 +773,19 @@ class Bench:
         for rep in range(self.a.repeats):
             order = sups[rep % len(sups):] + sups[:rep % len(sups)]
             log(f"repeat {rep + 1}/{self.a.repeats}, order {order}")
-            self.floor_run()
-            for n in self.a.tree_ns:
+            tree = "tree" in self.a.workloads
+            if tree:
+                self.floor_run()
+            for n in self.a.tree_ns if tree else []:
                 for s in order:
                     self.trial(s, self.w_tree(n), f"tree N={n}")
-            if "corrald" in sups and self.a.scale:
+            if tree and "corrald" in sups and self.a.scale:
                 self.trial("corrald", self.w_tree(self.a.scale), f"tree N={self.a.scale}")
             for s in order if "storm" in self.a.workloads else []:
                 self.trial(s, self.w_storm(), "crash storm")
-            for s in order if "log" in self.a.workloads else []:
-                self.trial(s, self.w_log(), "log throughput")
+            for rotate in (0, LOG_ROTATE) if "log" in self.a.workloads else ():
+                for s in order:
+                    self.trial(s, self.w_log(rotate), f"log throughput, rotation {rotate or 'off'}")
 
 
 def pct(xs, p):
@@ -758,9 +850,16 @@ def rows(a):
     out += [("crash storm: tree CPU (%) ↓", "storm_cpu"),
             ("crash storm: max zombies seen ↓", "storm_zombies"),
             ("crash storm: RSS growth (MiB) ↓", "storm_rss"),
-            ("crash storm: restarts/s", "storm_rate"),
-            (f"log throughput, {a.log_mib} MiB (MiB/s) ↑", "log_mibs"),
-            ("log throughput ÷ `cat > file` same run ↑", "log_vs_cat")]
+            ("crash storm: restarts/s", "storm_rate")]
+    size = "1 GiB" if a.log_mib == 1024 else f"{a.log_mib} MiB"
+    for rotate in (0, LOG_ROTATE):
+        m = f"rot{rotate}"
+        w = f"log {size}, rotation " + ("at 50 MB" if rotate else "off")
+        out += [(f"{w}: throughput (MiB/s) ↑", f"log_mibs_{m}"),
+                (f"{w}: `cat > file` same run, best of before/after this peer (MiB/s)", f"log_cat_{m}"),
+                (f"{w}: throughput ÷ `cat > file` ↑", f"log_vs_cat_{m}"),
+                (f"{w}: tree CPU per GiB logged (s) ↓", f"log_cpu_{m}"),
+                (f"{w}: tree peak RSS, 100 ms samples (MiB) ↓", f"log_rss_{m}")]
     return out
 
 
@@ -829,11 +928,20 @@ def report(b, elapsed, cmd):
         f"- Crash storm: 50 workers `exit 1` at once, {a.storm:g} s; corrald/supervisord with startsecs=0 "
         "(as the workload prescribes), others default. Zombies = Z-state children of tree processes, "
         "sampled every 100 ms. Restarts/s counted from the workers' own appends.",
-        f"- Log: one worker writes {a.log_mib} MiB of 100-byte lines to stdout; rate = bytes on disk "
-        "÷ (producer's first instruction → all bytes in the log dir). Every peer rotates at "
-        f"{LOG_ROTATE // 1000000} MB keeping {LOG_KEEP} (defaults would drop data: s6-log keeps "
-        "10×99999 B, svlogd 10×1 MB, supervisord 10×50 MB). s6 uses s6-log, runit svlogd, "
-        "supervisord/corrald stdout_logfile.",
+        f"- Log: one worker (`bw produce`) writes {a.log_mib} MiB of 100-byte lines to stdout as fast as "
+        "it can (--full: 1 GiB); rate = bytes on disk ÷ (producer's first instruction → every byte in "
+        "the log dir, checked exact). s6 uses s6-log, runit svlogd, supervisord/corrald stdout_logfile. "
+        "Run twice per peer: rotation off (corrald/supervisord stdout_logfile_maxbytes=0; svlogd `s0`, "
+        f"which never rotates; s6-log `s{LOG_S6_MAX}`, the largest size it accepts, above the "
+        f"workload) and rotation at 50 MB = {LOG_ROTATE} B (maxbytes={LOG_ROTATE}, s6-log/svlogd "
+        f"`s{LOG_ROTATE}`), keeping ⌈bytes ÷ size⌉ + 2 archives so no byte is dropped. "
+        "`cat > file`: the same producer piped into `cat > file` right before and right after each "
+        "peer's trial (no supervisor running), the faster of the two. Tree CPU = utime+stime (/proc/<pid>/stat) summed over the supervisor "
+        "tree (corrald; supervisord; s6-svscan, s6-supervise, s6-log; runsvdir, runsv, svlogd; not "
+        "the producer) from the producer's first instruction (start-up excluded) to the last byte, "
+        "÷ GiB logged (clock-tick resolution). Peak RSS = max over 100 ms samples of the tree's "
+        "summed VmRSS during the run (the per-process VmHWM sum, which also covers start-up, is in "
+        "the log line of each trial).",
         "- RLIMIT_NOFILE is raised to 65536 where allowed (needed for 1,000+ programs); s6-svscan gets "
         "`-c 2N+16` (its service capacity, default too small for N=1000).",
     ]
@@ -866,7 +974,7 @@ def main():
     a.repeats = a.repeats or (3 if full else 1)
     a.idle = 30.0 if full else 10.0
     a.storm = 30.0 if full else 10.0
-    a.log_mib = 512 if full else 64
+    a.log_mib = 1024 if full else 64
     a.kills = 100 if full else 30
     a.ctl_reps = 5 if full else 3
     a.ctl_reps_big = 3 if full else 1

@@ -19,40 +19,9 @@
 #include "rpc.h"
 #include "xmlrpc.h"
 
+#include "vectors.h"
+
 #define ARRAY_SIZE_T(a) (sizeof(a) / sizeof((a)[0]))
-
-#ifndef VECTORS_DIR
-#define VECTORS_DIR "tests/fuzz/vectors"
-#endif
-
-static const char *
-vectors_dir(void)
-{
-        const char *d = getenv("CORRAL_VECTORS");
-        return d ? d : VECTORS_DIR;
-}
-
-static char *
-slurp(const char *path, size_t *ret_len)
-{
-        FILE *f = fopen(path, "rb");
-        ck_assert_msg(f, "cannot open %s", path);
-        char *buf = NULL;
-        size_t len = 0, cap = 0, n;
-        do {
-                if (len + 4096 + 1 > cap) {
-                        cap = (len + 4096 + 1) * 2;
-                        buf = realloc(buf, cap);
-                        ck_assert(buf);
-                }
-                n = fread(buf + len, 1, 4096, f);
-                len += n;
-        } while (n > 0);
-        fclose(f);
-        buf[len] = '\0';
-        *ret_len = len;
-        return buf;
-}
 
 /* Vector file <stem><suffix>, whose name starts with prefix (e.g. "rpc_48_"). */
 static char *

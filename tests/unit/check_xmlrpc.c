@@ -11,38 +11,7 @@
 
 #include "xmlrpc.h"
 
-#ifndef VECTORS_DIR
-#define VECTORS_DIR "tests/fuzz/vectors"
-#endif
-
-static const char *
-vectors_dir(void)
-{
-        const char *d = getenv("CORRAL_VECTORS");
-        return d ? d : VECTORS_DIR;
-}
-
-static char *
-slurp(const char *path, size_t *ret_len)
-{
-        FILE *f = fopen(path, "rb");
-        ck_assert_msg(f, "cannot open %s", path);
-        char *buf = NULL;
-        size_t len = 0, cap = 0, n;
-        do {
-                if (len + 4096 + 1 > cap) {
-                        cap = (len + 4096 + 1) * 2;
-                        buf = realloc(buf, cap);
-                        ck_assert(buf);
-                }
-                n = fread(buf + len, 1, 4096, f);
-                len += n;
-        } while (n > 0);
-        fclose(f);
-        buf[len] = '\0';
-        *ret_len = len;
-        return buf;
-}
+#include "vectors.h"
 
 static bool
 ends_with(const char *s, const char *suffix)
