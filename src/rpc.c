@@ -352,61 +352,6 @@ rpc_arg_pystr(const struct xr_value *v)
         }
 }
 
-/* Log bytes as XML text: invalid UTF-8 and characters XML 1.0 forbids become U+FFFD (supervisord
- * would answer 500, or send a body the client cannot parse). */
-struct xr_value *
-rpc_text_value(const char *s, size_t len)
-{
-        static const char repl[] = "\xef\xbf\xbd";
-        struct xr_buf b = { 0 };
-        size_t i = 0, run = 0;
-        xr_buf_append(&b, "", 0);
-        while (i < len) {
-                unsigned char c = (unsigned char)s[i];
-                size_t n = 0;
-                unsigned cp = 0;
-                if (c < 0x80) {
-                        n = 1;
-                        cp = c;
-                } else if ((c & 0xe0) == 0xc0) {
-                        n = 2;
-                        cp = c & 0x1f;
-                } else if ((c & 0xf0) == 0xe0) {
-                        n = 3;
-                        cp = c & 0x0f;
-                } else if ((c & 0xf8) == 0xf0) {
-                        n = 4;
-                        cp = c & 0x07;
-                }
-                bool ok = n > 0 && i + n <= len;
-                for (size_t k = 1; ok && k < n; k++) {
-                        unsigned char cc = (unsigned char)s[i + k];
-                        if ((cc & 0xc0) != 0x80)
-                                ok = false;
-                        cp = (cp << 6) | (cc & 0x3f);
-                }
-                if (ok) {
-                        static const unsigned min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-                        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-                            cp == 0xfffe || cp == 0xffff ||
-                            (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r'))
-                                ok = false;
-                }
-                if (ok) {
-                        i += n;
-                        continue;
-                }
-                xr_buf_append(&b, s + run, i - run);
-                xr_buf_append(&b, repl, 3);
-                i++;
-                run = i;
-        }
-        xr_buf_append(&b, s + run, len - run);
-        struct xr_value *v = xr_stringn(b.p, b.len);
-        xr_buf_free(&b);
-        return v;
-}
-
 /* Group-name arguments: supervisord only compares them, so a non-string is just an unknown name. */
 bool
 rpc_group_arg(const struct xr_value *v, char **ret, struct res *r)

@@ -104,7 +104,7 @@ read_log(const char *path, const struct xr_value *off, const struct xr_value *le
         else if (e < 0)
                 rpc_res_fault(r, FAULT_FAILED, NULL);
         else
-                rpc_res_value(r, rpc_text_value(data ? data : "", n));
+                rpc_res_value(r, xr_stringn(data ? data : "", n));
         free(data);
 }
 
@@ -492,7 +492,7 @@ tail_process_log(const struct xr_value *params, enum outlog_channel ch, struct r
                 rpc_res_fault(r, FAULT_FAILED, NULL);
         } else {
                 struct xr_value *a = xr_array();
-                xr_array_push(a, rpc_text_value(data ? data : "", n));
+                xr_array_push(a, xr_stringn(data ? data : "", n));
                 xr_array_push(a, xr_int(newoff));
                 xr_array_push(a, xr_bool(overflow));
                 rpc_res_value(r, a);

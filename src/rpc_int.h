@@ -65,7 +65,6 @@ const char *rpc_arg_str(const struct xr_value *v);
 bool rpc_arg_truthy(const struct xr_value *v);
 int rpc_arg_long(const struct xr_value *v, long *ret);         /* 0, -EINVAL (500), -E2BIG (fault 2) */
 char *rpc_arg_pystr(const struct xr_value *v);                 /* str(x) of a scalar, or NULL */
-struct xr_value *rpc_text_value(const char *s, size_t len);    /* bytes → valid XML text */
 
 /* supervisor.* (rpc_ctl.c) */
 rpc_method_fn rpc_m_start_process, rpc_m_stop_process, rpc_m_start_process_group, rpc_m_stop_process_group,

@@ -378,3 +378,17 @@ startsecs=0
     assert (r.returncode, r.stdout) == (1, expected)
     r = d.ctl("shutdown")
     assert (r.returncode, r.stdout) == (0, "Shut down\n")
+
+
+def test_stray_byte_in_a_spawn_error_keeps_replies_well_formed(corral):
+    """A byte that is not UTF-8 in a spawn error (here from the command path) must not make the
+    XML-RPC reply ill-formed: the real supervisorctl parses it and sees U+FFFD."""
+    d = corral.start("""
+        [program:bad]
+        command=%(ENV_BADCMD)s
+        startretries=0
+    """, env={"BADCMD": "/nonexistent/a\udcffb"})     # surrogateescape: a raw 0xff byte
+    d.wait_state("bad", "FATAL")
+    r = d.ctl("status", "bad")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "can't find command" in r.stdout and "\ufffd" in r.stdout, r.stdout

@@ -296,8 +296,19 @@ START_TEST(test_encode)
         ck_assert_str_eq(s, "<value><struct>\n<member>\n<name>a&lt;b</name>\n"
                             "<value><int>1</int></value>\n</member>\n</struct></value>\n");
         free(s);
+        /* Bytes that would make the document ill-formed become U+FFFD; valid UTF-8 is kept. */
         s = encode(xr_stringn("\0x", 2));
-        ck_assert_mem_eq(s, "<value><string>\0x</string></value>\n", 33);
+        ck_assert_str_eq(s, "<value><string>\xef\xbf\xbdx</string></value>\n");
+        free(s);
+        s = encode(xr_string("a\xff" "b\x01" "c\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\t\n"));
+        ck_assert_str_eq(s, "<value><string>a\xef\xbf\xbd" "b\xef\xbf\xbd"
+                            "c\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\t\n</string></value>\n");
+        free(s);
+        s = encode(xr_string("\xe2\x82" "<"));       /* truncated sequence, then an escape */
+        ck_assert_str_eq(s, "<value><string>\xef\xbf\xbd\xef\xbf\xbd&lt;</string></value>\n");
+        free(s);
+        s = encode(xr_string("\xed\xa0\x80"));       /* a surrogate is not a character */
+        ck_assert_str_eq(s, "<value><string>\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd</string></value>\n");
         free(s);
 
         struct xr_call c = parse_ok("<methodCall><methodName>a.b</methodName><params><param><value>"
