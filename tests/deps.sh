@@ -18,8 +18,9 @@ for p in $want; do
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-  echo "corral: missing packages:$missing" >&2
-  echo "run:  sudo sh -c 'printf \"#!/bin/sh\\nexit 101\\n\" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && apt-get update && apt-get install -y$missing'" >&2
+  printf 'corral: missing packages:%s\n' "$missing" >&2
+  # policy-rc.d first: Debian's supervisor/runit packages would otherwise start system daemons.
+  printf '%s\n' "run:  sudo sh -c 'printf \"#!/bin/sh\\\\nexit 101\\\\n\" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && apt-get update && apt-get install -y$missing'" >&2
   exit 1
 fi
 # Debian's supervisor/runit packages would start system daemons: deny service starts first.
