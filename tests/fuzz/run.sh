@@ -13,7 +13,9 @@ secs=${FUZZ_SECONDS:-20}
 out="$top/build/fuzz"
 mkdir -p "$out"
 
-pkgs="inih libmicrohttpd expat libsystemd nettle"
+# The same libraries as the daemon: read them from the Makefile so the two lists cannot drift.
+pkgs=$(sed -n 's/^PKGS *:= *//p' "$top/Makefile")
+[ -n "$pkgs" ] || { echo "fuzz: cannot read PKGS from $top/Makefile" >&2; exit 1; }
 cflags="-std=gnu11 -D_GNU_SOURCE -g -O1 -I$top/src $(pkg-config --cflags $pkgs 2>/dev/null)"
 cflags="$cflags $(pkg-config --cflags libev 2>/dev/null || true)"
 libs="$(pkg-config --libs $pkgs 2>/dev/null) $(pkg-config --libs libev 2>/dev/null || echo -lev) -lm"
