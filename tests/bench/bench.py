@@ -35,6 +35,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 SUPS = ["corrald", "supervisord", "s6", "runit"]
 LOG_ROTATE = 52_428_800    # log workload, rotation on: 50 MB (supervisord's "50MB"), every peer
 LOG_S6_MAX = 4_294_967_295  # the largest s6-log `s` it parses (uint32): "rotation off" for s6-log
+S6_LOG_FILE_CAP = 256 << 20     # s6-log rotates at 256 MiB even when asked for more
 
 
 class TrialError(Exception):
@@ -636,8 +637,9 @@ class Bench:
     def w_log(self, rotate):
         """One worker writes log_mib MiB to stdout; rotate = bytes per log file, 0 = off."""
         nbytes = (self.a.log_mib << 20) // 100 * 100     # whole lines: loggers hold a partial one
-        # enough archives to keep every byte, so the byte count on disk stays exact
-        keep = (nbytes // rotate + 2) if rotate else 2
+        # Enough archives to keep every byte, so the byte count on disk stays exact. With rotation
+        # "off", s6-log still caps a file at 256 MiB (whatever s says), so size keep for that cap.
+        keep = nbytes // (rotate or S6_LOG_FILE_CAP) + 2
         mode = f"rot{rotate}"
 
         def status(pid):
