@@ -1,5 +1,5 @@
 # corral — top-level GNU Makefile. Objects go to build/ (plain) and build-san/ (ASan+UBSan).
-# Targets: all run check install clean bench bench-quick fuzz deps
+# Targets: all run check install clean bench bench-quick bench-deps fuzz deps
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -43,7 +43,7 @@ UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 .PHONY: all run check check-build check-unit check-integration check-systemd check-fuzz \
-        install clean bench bench-quick fuzz deps
+        install clean bench bench-quick bench-deps fuzz deps
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -109,10 +109,16 @@ fuzz:
 	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run.sh
 
 # --- benchmark (never part of check) ----------------------------------------------------------
-bench: all
+# Installs what is missing first (supervisor, s6, runit as peers), like `make run`.
+bench-deps:
+	$(Q)tests/deps.sh bench
+
+bench: bench-deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench/run.sh --full
 
-bench-quick: all
+bench-quick: bench-deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench/run.sh --quick
 
 # --- install ----------------------------------------------------------------------------------
