@@ -689,8 +689,14 @@ class Bench:
                     return [e for e in os.scandir(logdir)
                             if e.is_file() and e.name not in ("config", "lock", "state", "newstate")]
 
+                def size(e):
+                    try:
+                        return e.stat().st_size
+                    except FileNotFoundError:     # renamed by a rotating logger mid-scan
+                        return 0
+
                 def total():
-                    n = sum(e.stat().st_size for e in files())
+                    n = sum(size(e) for e in files())
                     if not sup.alive():
                         raise TrialError("supervisor exited")
                     if n == 0 and time.monotonic() - t0 > 15:
