@@ -43,7 +43,7 @@ for src in fuzz_*.c; do
         # shellcheck disable=SC2086
         ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1} \
                 "$out/$t" -max_total_time="$secs" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-                -artifact_prefix="$out/$t-" -print_final_stats=1 $dict "$work/$t" \
+                -artifact_prefix="$out/$t-" -print_final_stats=1 ${FUZZ_SEED:+-seed=$FUZZ_SEED} $dict "$work/$t" \
                 >"$work/$t.log" 2>&1 || { tail -60 "$work/$t.log"; echo "fuzz: $t FAILED (artifact in $out/)"; exit 1; }
         tail -3 "$work/$t.log"
         echo "fuzz: $t ok"
