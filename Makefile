@@ -7,6 +7,7 @@ V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 
 CC      ?= cc
+# Every external library (tests/fuzz/run.sh reads this list); which layer needs which is below.
 PKGS    := inih libmicrohttpd expat libsystemd nettle jansson
 # Debian 12's libev-dev ships no .pc file: plain -lev unless pkg-config knows it.
 EV_CFLAGS := $(shell pkg-config --cflags libev 2>/dev/null)
@@ -16,7 +17,6 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g $(WARN) -fstack-protector-strong -MMD -MP -Isrc \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EV_CFLAGS)
-LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(EV_LIBS) -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 
@@ -33,46 +33,96 @@ CFLAGS  ?=
 ALL_CFLAGS := $(BASE_CFLAGS) $(MODE_FLAGS) $(CFLAGS)
 ALL_LDFLAGS := $(MODE_FLAGS) $(LDFLAGS)
 
-# corralctl*.c belong to the client; main.c is the daemon entry; everything else is the daemon core.
-CLIENT_SRC := $(wildcard src/corralctl*.c)
-CORE_SRC   := $(filter-out src/main.c $(CLIENT_SRC),$(wildcard src/*.c))
-CORE_OBJ   := $(CORE_SRC:src/%.c=$(B)/%.o)
-# The client shares only the value codec and small helpers with the daemon.
-CLIENT_OBJ := $(CLIENT_SRC:src/%.c=$(B)/%.o) $(B)/xmlrpc.o $(B)/util.o
+# --- layers -----------------------------------------------------------------------------------
+# src/ has one folder per layer; each library layer is an archive, linked only into what may use it,
+# so a call in the wrong direction fails the link (README, "Source layout"; tests/check-layers.sh
+# checks the #includes the same way):
+#   shared     uses nothing of corral's (codec, text, tables, protocol constants)
+#   cfg        shared                 (pure: never logs, never touches the loop)
+#   core       cfg shared             (processes, logs, the supervisor; never ctl or corrald)
+#   ctl        core cfg shared        (control server, HTTP, XML-RPC methods, JSON API)
+#   corrald    ctl core cfg shared    (the daemon's entry: main, signals, daemon setup)
+#   corralctl  cfg shared             (the client)
+LAYERS     := shared cfg core ctl
+# External libraries each layer needs (pkg-config names; libev has no .pc file on Debian 12).
+PKGS_shared    := expat
+PKGS_cfg       := inih
+PKGS_core      :=
+PKGS_ctl       := libmicrohttpd jansson nettle
+PKGS_corrald   := libsystemd
+PKGS_corralctl := jansson
+libs_of = $(if $(strip $(1)),$(shell pkg-config --libs $(1) 2>/dev/null))
+LIBS_shared    := $(call libs_of,$(PKGS_shared))
+LIBS_cfg       := $(call libs_of,$(PKGS_cfg)) $(LIBS_shared)
+LIBS_core      := $(EV_LIBS) -lm $(LIBS_cfg)
+LIBS_ctl       := $(call libs_of,$(PKGS_ctl)) $(LIBS_core)
+LIBS_corrald   := $(call libs_of,$(PKGS_corrald)) $(LIBS_ctl)
+LIBS_corralctl := $(call libs_of,$(PKGS_corralctl)) $(LIBS_cfg)
+
+src_of = $(wildcard src/$(1)/*.c)
+obj_of = $(patsubst src/%.c,$(B)/obj/%.o,$(call src_of,$(1)))
+lib_of = $(B)/lib$(1).a
+# Archives in link order: a layer before the layers it uses.
+A_shared := $(call lib_of,shared)
+A_cfg    := $(call lib_of,cfg) $(A_shared)
+A_core   := $(call lib_of,core) $(A_cfg)
+A_ctl    := $(call lib_of,ctl) $(A_core)
+
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all run check check-build check-unit check-integration check-systemd check-fuzz \
-        install clean bench bench-quick bench-deps fuzz deps
+.PHONY: all run check check-deps check-build check-unit check-integration check-systemd check-fuzz \
+        check-layers install clean bench bench-quick bench-deps fuzz deps
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: $(B)/corrald $(B)/corralctl
 
-$(B)/%.o: src/%.c | $(B)
+$(B)/obj/%.o: src/%.c
+	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(B)/tests/%.o: tests/unit/%.c | $(B)/tests
+$(B)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
-$(B)/corrald: $(B)/main.o $(CORE_OBJ)
+$(foreach l,$(LAYERS),$(eval $(call lib_of,$(l)): $(call obj_of,$(l))))
+$(B)/lib%.a:
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/corrald: $(call obj_of,corrald) $(A_ctl)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_corrald)
 
-$(B)/corralctl: $(CLIENT_OBJ)
+$(B)/corralctl: $(call obj_of,corralctl) $(A_cfg)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_corralctl)
 
-$(B)/tests/check_%: $(B)/tests/check_%.o $(CORE_OBJ)
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
+# Unit tests link only the layer they test (and those below it). A test of a pure module names no
+# external library at all, so a stray call into the loop, the log or a socket fails its link.
+#   $(1) test name   $(2) archives   $(3) external libraries
+define unit_test
+$(B)/tests/$(1): $(B)/tests/$(1).o $(2)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $(3) $$(CHECK_LIBS)
+endef
+$(eval $(call unit_test,check_xmlrpc,$(A_shared),$(LIBS_shared)))
+$(eval $(call unit_test,check_cfg,$(A_cfg),$(LIBS_cfg)))
+$(eval $(call unit_test,check_cfg_value,$(A_cfg),$(LIBS_cfg)))
+$(eval $(call unit_test,check_fsm,$(A_core),))
+$(eval $(call unit_test,check_spawn,$(A_core),$(LIBS_core)))
+$(eval $(call unit_test,check_proc,$(A_core),$(LIBS_core)))
+$(eval $(call unit_test,check_log,$(A_core),$(LIBS_core)))
+$(eval $(call unit_test,check_logfile,$(A_core),$(LIBS_core)))
+$(eval $(call unit_test,check_sup,$(A_core),$(LIBS_core)))
+$(eval $(call unit_test,check_http,$(A_ctl),$(LIBS_ctl)))
+$(eval $(call unit_test,check_rpc,$(A_ctl),$(LIBS_ctl)))
+$(eval $(call unit_test,check_api_json,$(A_ctl),$(LIBS_ctl)))
 
-$(B) $(B)/tests:
-	$(Q)mkdir -p $@
-
--include $(wildcard $(B)/*.d $(B)/tests/*.d)
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 # --- dependencies -----------------------------------------------------------------------------
 deps:
@@ -84,6 +134,9 @@ run: deps
 	exec $(B)/corrald -n -c conf/corral.conf
 
 # --- tests ------------------------------------------------------------------------------------
+check-deps:
+	$(Q)tests/deps.sh check
+
 check-build:
 	$(Q)$(MAKE) --no-print-directory B=$(B) all $(UNIT_BIN)
 
@@ -96,12 +149,16 @@ check-integration: check-build
 check-systemd:
 	$(Q)tests/check-systemd.sh
 
+check-layers:
+	$(Q)tests/check-layers.sh
+
 # make check fuzzes with a fixed seed so that a landing is deterministic; `make fuzz` explores.
 check-fuzz:
 	$(Q)FUZZ_SEED=$${FUZZ_SEED:-1} tests/fuzz/run.sh
 
 # Plain build first (fast feedback), then the same suites under ASan+UBSan.
-check: deps
+check: check-deps
+	$(Q)$(MAKE) --no-print-directory check-layers
 	$(Q)$(MAKE) --no-print-directory B=build check-unit check-integration
 	$(Q)$(MAKE) --no-print-directory B=build-san check-unit check-integration
 	$(Q)$(MAKE) --no-print-directory check-systemd check-fuzz

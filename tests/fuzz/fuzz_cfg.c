@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
-#include "util.h"
+#include "cfg/cfg.h"
+#include "shared/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

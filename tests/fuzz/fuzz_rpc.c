@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg.h"
-#include "log.h"
-#include "rpc.h"
-#include "sup.h"
-#include "xmlrpc.h"
+#include "cfg/cfg.h"
+#include "core/log.h"
+#include "ctl/rpc.h"
+#include "core/sup.h"
+#include "shared/xmlrpc.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

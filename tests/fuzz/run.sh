@@ -21,10 +21,10 @@ cflags="$cflags $(pkg-config --cflags libev 2>/dev/null || true)"
 libs="$(pkg-config --libs $pkgs 2>/dev/null) $(pkg-config --libs libev 2>/dev/null || echo -lev) -lm"
 san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 
-# The daemon core: every src/*.c except the entry point and the client.
+# The daemon's library layers (src/<layer>/): everything but the two programs' entry folders.
 core=""
-for f in "$top"/src/*.c; do
-        case $(basename "$f") in main.c|corralctl*.c) ;; *) core="$core $f" ;; esac
+for f in "$top"/src/shared/*.c "$top"/src/cfg/*.c "$top"/src/core/*.c "$top"/src/ctl/*.c; do
+        core="$core $f"
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/corral-fuzz.XXXXXX")

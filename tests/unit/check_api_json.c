@@ -12,14 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api_json.h"
-#include "cfg.h"
-#include "log.h"
-#include "proc.h"
-#include "rpc.h"
-#include "sup.h"
-#include "util.h"
-#include "xmlrpc.h"
+#include "ctl/api_json.h"
+#include "cfg/cfg.h"
+#include "core/log.h"
+#include "core/proc.h"
+#include "ctl/rpc.h"
+#include "core/sup.h"
+#include "shared/util.h"
+#include "shared/xmlrpc.h"
 
 /* --- strings ------------------------------------------------------------------------------------ */
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for cfg: the INI dialect, sections and keys, includes, errors with their exact
  * file/line/section/key, groups, numprocs naming, ordering and cfg_diff. */
-#include "cfg.h"
-#include "util.h"
+#include "cfg/cfg.h"
+#include "shared/util.h"
 
 #include <check.h>
 #include <errno.h>

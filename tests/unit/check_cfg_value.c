@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for cfg_value: the value types of compat §A.2 and %(name)s expansion (§A.3). */
-#include "cfg.h"
-#include "cfg_value.h"
-#include "util.h"
+#include "cfg/cfg.h"
+#include "cfg/cfg_value.h"
+#include "shared/util.h"
 
 #include <check.h>
 #include <errno.h>

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fsm.h"
+#include "core/fsm.h"
 
 /* Column order of the expected table. */
 static const enum proc_event cols[] = {

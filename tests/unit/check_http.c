@@ -14,11 +14,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "ctl.h"
-#include "http.h"
-#include "logfile.h"
-#include "util.h"
+#include "cfg/cfg.h"
+#include "ctl/ctl.h"
+#include "ctl/http.h"
+#include "core/logfile.h"
+#include "shared/util.h"
 
 static struct ev_loop *loop;
 static char dir[64];
@@ -383,7 +383,9 @@ START_TEST(socket_mode_and_removal)
         snprintf(tmp, sizeof tmp, "%s.%ld", sock_path, (long)getpid());
         ck_assert_int_ne(access(tmp, F_OK), 0);
         char *url = xasprintf("unix://%s", sock_path);
-        ck_assert_str_eq(ctl_server_url(&cfg), url);
+        char *got = cfg_server_url(&cfg);
+        ck_assert_str_eq(got, url);
+        free(got);
         free(url);
         ctl_fini();
         ck_assert_int_ne(access(sock_path, F_OK), 0);
@@ -438,7 +440,9 @@ START_TEST(inet_non_loopback_needs_password)
         c.inet_server.auth.password = NULL;
         c.inet_server.host = "127.0.0.1";
         ck_assert_int_eq(ctl_init(loop, &c), 0);
-        ck_assert_str_eq(ctl_server_url(&c), "http://127.0.0.1:0");
+        char *got = cfg_server_url(&c);
+        ck_assert_str_eq(got, "http://127.0.0.1:0");
+        free(got);
         ctl_fini();
 }
 END_TEST

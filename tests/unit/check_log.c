@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "logfile.h"
-#include "util.h"
+#include "core/log.h"
+#include "core/logfile.h"
+#include "shared/util.h"
 
 static char tmpdir[] = "/tmp/check_log.XXXXXX";
 

@@ -15,11 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "log.h"
-#include "logfile.h"
-#include "outlog.h"
-#include "util.h"
+#include "cfg/cfg.h"
+#include "core/log.h"
+#include "core/logfile.h"
+#include "core/outlog.h"
+#include "shared/util.h"
 
 static char tmpdir[] = "/tmp/check_logfile.XXXXXX";
 

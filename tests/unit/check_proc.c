@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "proc.h"
-#include "spawn.h"
-#include "util.h"
+#include "cfg/cfg.h"
+#include "core/proc.h"
+#include "core/spawn.h"
+#include "shared/util.h"
 
 static struct ev_loop *loop;
 static char logpath[64];

@@ -12,12 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "fault.h"
-#include "log.h"
-#include "sup.h"
-#include "rpc.h"
-#include "xmlrpc.h"
+#include "cfg/cfg.h"
+#include "shared/fault.h"
+#include "core/log.h"
+#include "core/sup.h"
+#include "ctl/rpc.h"
+#include "shared/xmlrpc.h"
 
 #include "vectors.h"
 

@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "spawn.h"
-#include "util.h"
+#include "cfg/cfg.h"
+#include "core/spawn.h"
+#include "shared/util.h"
 
 /* Workers to kill when the test process exits, also after a failed assertion (exit(1)). */
 static pid_t tracked[8];

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cfg.h"
-#include "sup.h"
-#include "util.h"
+#include "cfg/cfg.h"
+#include "core/sup.h"
+#include "shared/util.h"
 
 static char dir[] = "/tmp/check_sup.XXXXXX";
 static char *path;

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "xmlrpc.h"
+#include "shared/xmlrpc.h"
 
 #include "vectors.h"
 

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* fsm — supervisord's process state machine as a pure table: (state, event) → (next, actions).
+ * No syscalls, no time: proc.c classifies what happened into an event, asks the table, and
+ * performs the returned actions in a fixed order. */
+#ifndef CORRAL_FSM_H
+#define CORRAL_FSM_H
+
+#include <stdbool.h>
+
+/* Dense indices; proc_state_code() gives supervisord's numbers (0, 10, 20, 30, 40, 100, 200, 1000). */
+enum proc_state {
+        PROC_STOPPED,
+        PROC_STARTING,
+        PROC_RUNNING,
+        PROC_BACKOFF,
+        PROC_STOPPING,
+        PROC_EXITED,
+        PROC_FATAL,
+        PROC_UNKNOWN,
+        PROC__COUNT
+};
+
+int proc_state_code(enum proc_state s);
+const char *proc_state_name(enum proc_state s);         /* "RUNNING" */
+bool proc_state_is_stopped(enum proc_state s);          /* STOPPED EXITED FATAL UNKNOWN */
+bool proc_state_is_running(enum proc_state s);          /* STARTING RUNNING BACKOFF */
+bool proc_state_is_signallable(enum proc_state s);      /* STARTING RUNNING STOPPING */
+
+/* The owner of this module (fsm.c) defines the events, actions and the table below this line. */
+
+#include "cfg/cfg.h"
+#include "shared/fault.h"
+
+/* What happened to a process. Commands (START, STOP, SIGNAL) come from sup/rpc; the others are
+ * produced by proc.c's classifiers below from syscalls, exits and the timer. */
+enum proc_event {
+        PE_NONE = -1,
+        PE_START,               /* start command, or an automatic start (autostart, autorestart) */
+        PE_STOP,                /* stop command */
+        PE_SIGNAL,              /* signalProcess: deliver a signal, no state change */
+        PE_SPAWNED,             /* fork+exec succeeded */
+        PE_SPAWN_FAILED,        /* no such command, not executable, fork/pipe/exec failure */
+        PE_STARTSECS_ELAPSED,   /* stayed up strictly longer than startsecs */
+        PE_EXIT_EARLY,          /* exited before startsecs (any status) */
+        PE_EXIT_EXPECTED,       /* exited after startsecs with a status in exitcodes */
+        PE_EXIT_UNEXPECTED,     /* exited after startsecs otherwise (or killed by a signal) */
+        PE_BACKOFF_ELAPSED,     /* the n-th backoff delay (n seconds) is over */
+        PE_RETRIES_EXHAUSTED,   /* more than startretries failed starts */
+        PE_STOP_TIMEOUT,        /* stopwaitsecs passed while STOPPING */
+        PE_KILL_FAILED,         /* kill() failed with something other than ESRCH */
+        PE__COUNT
+};
+
+/* Action bits. proc.c runs them in this order: stop the timer (when the state changes or a timer
+ * is armed), backoff bookkeeping, spawn or signal, arm the new timer, set the state (which notifies
+ * watchers), then the follow-up event (spawn result, retries check, autorestart). */
+enum fsm_action {
+        ACT_RESET_BACKOFF  = 1u << 0,   /* backoff counter = 0 */
+        ACT_COUNT_RETRY    = 1u << 1,   /* backoff counter += 1 */
+        ACT_SPAWN          = 1u << 2,   /* check the command, fork, exec */
+        ACT_SIGNAL_STOP    = 1u << 3,   /* stopsignal to pid (or -pgid with stopasgroup) */
+        ACT_SIGNAL_KILL    = 1u << 4,   /* SIGKILL to pid (or -pgid with killasgroup) */
+        ACT_SIGNAL_USER    = 1u << 5,   /* signalProcess's signal to pid */
+        ACT_KILL_LEFTOVERS = 1u << 6,   /* after an explicit stop was reaped: SIGKILL -pgid */
+        ACT_ARM_STARTSECS  = 1u << 7,
+        ACT_ARM_BACKOFF    = 1u << 8,   /* backoff counter seconds */
+        ACT_ARM_STOPWAIT   = 1u << 9,
+        ACT_CANT_HAPPEN    = 1u << 10,  /* an internal event in a state it cannot occur in: log, ignore */
+};
+#define ACT_ARM_ANY (ACT_ARM_STARTSECS | ACT_ARM_BACKOFF | ACT_ARM_STOPWAIT)
+
+/* PROC_SAME as next: the state does not change. */
+#define PROC_SAME PROC__COUNT
+
+struct fsm_cell {
+        unsigned char next;             /* enum proc_state or PROC_SAME */
+        unsigned char fault;            /* enum fault: nonzero = the command is rejected */
+        unsigned short actions;         /* enum fsm_action bits */
+};
+
+/* The cell for (state, event). Out-of-range input yields a CANT_HAPPEN cell. */
+struct fsm_cell fsm_step(enum proc_state s, enum proc_event e);
+const char *fsm_event_name(enum proc_event e);          /* "PE_START" */
+
+/* Classifiers: guards turned into events. All pure. */
+/* An exit after uptime seconds (monotonic) with startsecs configured; expected = exit status is in
+ * exitcodes (false after a signal death). EARLY when uptime < startsecs, like supervisord. */
+enum proc_event fsm_classify_exit(double uptime, int startsecs, bool expected);
+/* Entering BACKOFF with n failed starts: PE_RETRIES_EXHAUSTED when n > startretries, else PE_NONE. */
+enum proc_event fsm_classify_backoff(int n, int startretries);
+/* After EXITED: PE_START when autorestart applies (true; unexpected and the exit was not expected)
+ * and automatic starts are allowed, else PE_NONE. */
+enum proc_event fsm_classify_autorestart(enum cfg_autorestart policy, bool expected, bool allowed);
+/* What the per-process timer means in state s (PE_NONE: nothing; a stale timer). */
+enum proc_event fsm_classify_timer(enum proc_state s);
+/* A kill() result (0 or -errno): PE_KILL_FAILED for errors other than ESRCH, else PE_NONE. */
+enum proc_event fsm_classify_kill(int r);
+
+#endif

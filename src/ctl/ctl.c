@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/* ctl — the control server's listeners: [unix_http_server] (bound as <file>.<pid>, chmod'ed, then
+ * hard-linked to its name so that a live server is never displaced and a stale socket is, compat
+ * G.4) and [inet_http_server] (refused on a non-loopback address without a password). Each
+ * listener gets its own http server; the log streams find their files through sup and log. */
+#include "ctl/ctl.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cfg/cfg.h"
+#include "ctl/http.h"
+#include "core/log.h"
+#include "core/outlog.h"
+#include "core/proc.h"
+#include "core/sup.h"
+#include "shared/util.h"
+
+#define CTL_BACKLOG 1024
+
+static struct {
+        struct http_server *unix_srv, *inet_srv;
+        char *unix_path;                /* the socket file we created; removed at ctl_fini */
+} ctl;
+
+/* ---- log lookup for /logtail and /mainlogtail -------------------------------------------------- */
+
+static struct logfile *
+ctl_resolve_log(const char *name, const char *channel)
+{
+        if (!name)
+                return log_logfile();
+        struct proc *p = sup_find_proc(name);
+        if (!p || !p->log)
+                return NULL;
+        return outlog_logfile(p->log, !strcmp(channel, "stderr") ? OUTLOG_STDERR : OUTLOG_STDOUT);
+}
+
+/* ---- unix socket ------------------------------------------------------------------------------- */
+
+static int
+unix_addr(const char *path, struct sockaddr_un *sa)
+{
+        memset(sa, 0, sizeof *sa);
+        sa->sun_family = AF_UNIX;
+        if (strlen(path) >= sizeof sa->sun_path)
+                return -ENAMETOOLONG;
+        strcpy(sa->sun_path, path);
+        return 0;
+}
+
+/* Somebody accepts connections on path. */
+static bool
+unix_is_live(const char *path)
+{
+        struct sockaddr_un sa;
+        if (unix_addr(path, &sa) < 0)
+                return false;
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return false;
+        int r = connect(fd, (struct sockaddr *)&sa, sizeof sa);
+        bool live = r == 0 || errno == EAGAIN || errno == EINPROGRESS;
+        close(fd);
+        return live;
+}
+
+static int
+unix_listen(const struct cfg_unix_server *u, int *ret_fd)
+{
+        const char *path = u->file;
+        struct sockaddr_un sa;
+        char *tmp = xasprintf("%s.%ld", path, (long)getpid());
+        int r = unix_addr(tmp, &sa), fd = -1;
+        if (r < 0) {
+                log_error("[unix_http_server] file '%s': path too long for a unix socket", path);
+                goto out;
+        }
+        (void)unlink(tmp);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                r = -errno;
+                log_error("cannot create socket '%s': %s", tmp, strerror(errno));
+                goto out;
+        }
+        if (chmod(tmp, u->chmod) < 0 || listen(fd, CTL_BACKLOG) < 0) {
+                r = -errno;
+                log_error("cannot set up socket '%s': %s", tmp, strerror(errno));
+                goto out;
+        }
+        /* link() fails if the name exists: a live server keeps it; a stale file is replaced. */
+        for (int attempt = 0;; attempt++) {
+                if (link(tmp, path) == 0)
+                        break;
+                r = -errno;
+                if (errno != EEXIST || attempt >= 5) {
+                        log_error("cannot create socket '%s': %s", path, strerror(-r));
+                        goto out;
+                }
+                if (unix_is_live(path)) {
+                        r = -EADDRINUSE;
+                        log_error("Another program is already listening on %s", path);
+                        goto out;
+                }
+                log_warn("Unlinking stale socket %s", path);
+                if (unlink(path) < 0 && errno != ENOENT) {
+                        r = -errno;
+                        log_error("cannot remove stale socket '%s': %s", path, strerror(errno));
+                        goto out;
+                }
+        }
+        if (u->has_chown && chown(path, u->chown_uid, u->chown_gid) < 0) {
+                r = -errno;
+                log_error("Not permitted to chown %s to uid/gid %ld/%ld: %s", path,
+                          (long)u->chown_uid, (long)u->chown_gid, strerror(errno));
+                (void)unlink(path);
+                goto out;
+        }
+        r = 0;
+        *ret_fd = fd;
+        fd = -1;
+out:
+        if (fd >= 0)
+                close(fd);
+        (void)unlink(tmp);
+        free(tmp);
+        return r;
+}
+
+/* ---- inet socket ------------------------------------------------------------------------------- */
+
+static bool
+addr_is_loopback(const struct sockaddr *sa)
+{
+        if (sa->sa_family == AF_INET)
+                return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+        if (sa->sa_family == AF_INET6) {
+                const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+                if (IN6_IS_ADDR_LOOPBACK(a))
+                        return true;
+                return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+        }
+        return false;
+}
+
+static int
+inet_listen(const struct cfg_inet_server *in, int *ret_fd)
+{
+        bool wildcard = !in->host || !*in->host || !strcmp(in->host, "*");
+        char port[16];
+        snprintf(port, sizeof port, "%d", in->port);
+        struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                                  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+        struct addrinfo *res = NULL;
+        int g = getaddrinfo(wildcard ? NULL : in->host, port, &hints, &res);
+        if (g != 0) {
+                log_error("[inet_http_server] port '%s:%d': %s", wildcard ? "*" : in->host, in->port,
+                          gai_strerror(g));
+                return -EINVAL;
+        }
+        /* Prefer IPv4 like supervisord (AF_INET only), fall back to what resolved. */
+        struct addrinfo *ai = res;
+        for (struct addrinfo *a = res; a; a = a->ai_next)
+                if (a->ai_family == AF_INET) {
+                        ai = a;
+                        break;
+                }
+        int r = 0, fd = -1;
+        bool has_password = in->auth.username && in->auth.password && *in->auth.password;
+        if ((wildcard || !addr_is_loopback(ai->ai_addr)) && !has_password) {
+                log_error("[inet_http_server] refusing to listen on non-loopback address '%s:%d' "
+                          "without a username and password", wildcard ? "*" : in->host, in->port);
+                r = -EPERM;
+                goto out;
+        }
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+        int one = 1;
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+            bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, CTL_BACKLOG) < 0) {
+                r = -errno;
+                if (errno == EADDRINUSE)
+                        log_error("Another program is already listening on %s:%d",
+                                  wildcard ? "*" : in->host, in->port);
+                else
+                        log_error("cannot listen on %s:%d: %s", wildcard ? "*" : in->host, in->port,
+                                  strerror(errno));
+                goto out;
+        }
+        *ret_fd = fd;
+        fd = -1;
+out:
+        if (fd >= 0)
+                close(fd);
+        freeaddrinfo(res);
+        return r;
+}
+
+/* ---- public ------------------------------------------------------------------------------------ */
+
+static struct http_server *
+serve(struct ev_loop *loop, int fd, const char *name, const struct cfg_server_auth *auth)
+{
+        struct http_server_options o = {
+                .name = name,
+                .username = auth->username,
+                .password = auth->password,
+                .resolve_log = ctl_resolve_log,
+        };
+        if (!auth->username)
+                log_crit("Server '%s' running without any HTTP authentication checking", name);
+        struct http_server *s = http_server_new(loop, fd, &o);
+        if (!s)
+                log_error("%s: cannot start the HTTP server: %s", name, strerror(errno));
+        return s;
+}
+
+int
+ctl_init(struct ev_loop *loop, const struct cfg *cfg)
+{
+        int fd = -1, r;
+        if (cfg->inet_server.enabled) {
+                r = inet_listen(&cfg->inet_server, &fd);
+                if (r < 0)
+                        goto fail;
+                ctl.inet_srv = serve(loop, fd, "inet_http_server", &cfg->inet_server.auth);
+                if (!ctl.inet_srv) {
+                        r = -EIO;
+                        goto fail;
+                }
+        }
+        if (cfg->unix_server.enabled) {
+                r = unix_listen(&cfg->unix_server, &fd);
+                if (r < 0)
+                        goto fail;
+                ctl.unix_path = xstrdup(cfg->unix_server.file);
+                ctl.unix_srv = serve(loop, fd, "unix_http_server", &cfg->unix_server.auth);
+                if (!ctl.unix_srv) {
+                        r = -EIO;
+                        goto fail;
+                }
+        }
+        return 0;
+fail:
+        ctl_fini();
+        return r;
+}
+
+void
+ctl_fini(void)
+{
+        ctl.unix_srv = http_server_free(ctl.unix_srv);
+        ctl.inet_srv = http_server_free(ctl.inet_srv);
+        if (ctl.unix_path) {
+                (void)unlink(ctl.unix_path);
+                free(ctl.unix_path);
+                ctl.unix_path = NULL;
+        }
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* http_int — what http.c and http_tail.c share; not for other modules. */
+#ifndef CORRAL_HTTP_INT_H
+#define CORRAL_HTTP_INT_H
+
+#include <ev.h>
+#include <microhttpd.h>
+
+#include "ctl/http.h"
+
+struct http_req;
+struct http_tail;
+
+struct http_server {
+        struct ev_loop *loop;
+        struct MHD_Daemon *d;
+        ev_io io;                       /* MHD's epoll fd */
+        ev_timer timer;                 /* MHD_get_timeout */
+        char *name, *username, *password;
+        http_log_resolver_fn resolve_log;
+        struct http_req *reqs;          /* requests in progress */
+        struct http_tail *tails;        /* live log streams */
+};
+
+/* Have MHD_run called soon (after a resume), never re-entrantly. */
+void http_server_kick(struct http_server *s);
+
+/* MHD_queue_response, in HTTP/1.0 form when the request was; destroys r. */
+enum MHD_Result http_respond(struct MHD_Connection *conn, bool http10, unsigned code, struct MHD_Response *r);
+
+/* GET /logtail/… or /mainlogtail: queue a streaming response and return 0, or return the HTTP
+ * error code to answer with (404). */
+unsigned http_tail_start(struct http_server *s, struct MHD_Connection *conn, bool http10, const char *url);
+/* Shutdown: make every stream end and resume the suspended ones. */
+void http_tail_end_all(struct http_server *s);
+
+#endif

@@ -1,0 +1,923 @@
+/* SPDX-License-Identifier: MIT */
+/* xmlrpc — the XML-RPC value codec: a small value tree, an expat-based request/response parser that
+ * refuses DTDs and entity declarations, and a serializer byte-compatible with Python's
+ * xmlrpc.client.dumps (the layout supervisord 4.2.5 sends). Pure: no logging, no globals. */
+#include "shared/xmlrpc.h"
+
+#include <errno.h>
+#include <expat.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/util.h"
+
+/* Nesting deeper than this is refused: it bounds the recursion of conversion and xr_free. */
+#define XR_MAX_DEPTH 128
+
+/* --- values ---------------------------------------------------------------------------------- */
+
+static struct xr_value *
+xr_new(enum xr_type t)
+{
+        struct xr_value *v = xcalloc(1, sizeof *v);
+        v->type = t;
+        return v;
+}
+
+struct xr_value *
+xr_int(int64_t i)
+{
+        struct xr_value *v = xr_new(XR_INT);
+        v->i = i;
+        return v;
+}
+
+struct xr_value *
+xr_bool(bool b)
+{
+        struct xr_value *v = xr_new(XR_BOOL);
+        v->b = b;
+        return v;
+}
+
+static struct xr_value *
+xr_bytes(enum xr_type t, const char *s, size_t len)
+{
+        struct xr_value *v = xr_new(t);
+        v->str.s = xmalloc(len + 1);
+        if (len)
+                memcpy(v->str.s, s, len);
+        v->str.s[len] = '\0';
+        v->str.len = len;
+        return v;
+}
+
+struct xr_value *
+xr_string(const char *s)
+{
+        return xr_bytes(XR_STRING, s ? s : "", s ? strlen(s) : 0);
+}
+
+struct xr_value *
+xr_stringn(const char *s, size_t len)
+{
+        return xr_bytes(XR_STRING, s, len);
+}
+
+struct xr_value *
+xr_double(double d)
+{
+        struct xr_value *v = xr_new(XR_DOUBLE);
+        v->d = d;
+        return v;
+}
+
+struct xr_value *
+xr_array(void)
+{
+        return xr_new(XR_ARRAY);
+}
+
+struct xr_value *
+xr_struct(void)
+{
+        return xr_new(XR_STRUCT);
+}
+
+struct xr_value *
+xr_array_push(struct xr_value *arr, struct xr_value *v)
+{
+        if (arr->arr.n == arr->arr.cap) {
+                arr->arr.cap = arr->arr.cap ? arr->arr.cap * 2 : 4;
+                arr->arr.v = xrealloc(arr->arr.v, arr->arr.cap * sizeof *arr->arr.v);
+        }
+        arr->arr.v[arr->arr.n++] = v;
+        return arr;
+}
+
+struct xr_value *
+xr_struct_set(struct xr_value *st, const char *name, struct xr_value *v)
+{
+        if (st->st.n == st->st.cap) {
+                st->st.cap = st->st.cap ? st->st.cap * 2 : 8;
+                st->st.m = xrealloc(st->st.m, st->st.cap * sizeof *st->st.m);
+        }
+        st->st.m[st->st.n].name = xstrdup(name);
+        st->st.m[st->st.n].value = v;
+        st->st.n++;
+        return st;
+}
+
+struct xr_value *
+xr_free(struct xr_value *v)
+{
+        if (!v)
+                return NULL;
+        switch (v->type) {
+        case XR_STRING:
+        case XR_DATETIME:
+        case XR_BASE64:
+                free(v->str.s);
+                break;
+        case XR_ARRAY:
+                for (size_t i = 0; i < v->arr.n; i++)
+                        xr_free(v->arr.v[i]);
+                free(v->arr.v);
+                break;
+        case XR_STRUCT:
+                for (size_t i = 0; i < v->st.n; i++) {
+                        free(v->st.m[i].name);
+                        xr_free(v->st.m[i].value);
+                }
+                free(v->st.m);
+                break;
+        default:
+                break;
+        }
+        free(v);
+        return NULL;
+}
+
+const struct xr_value *
+xr_struct_get(const struct xr_value *st, const char *name)
+{
+        if (!st || st->type != XR_STRUCT)
+                return NULL;
+        /* Python dicts keep the last duplicate key: search from the end. */
+        for (size_t i = st->st.n; i-- > 0;)
+                if (strcmp(st->st.m[i].name, name) == 0)
+                        return st->st.m[i].value;
+        return NULL;
+}
+
+const struct xr_value *
+xr_array_get(const struct xr_value *arr, size_t i)
+{
+        if (!arr || arr->type != XR_ARRAY || i >= arr->arr.n)
+                return NULL;
+        return arr->arr.v[i];
+}
+
+/* --- buffer ---------------------------------------------------------------------------------- */
+
+void
+xr_buf_append(struct xr_buf *b, const char *s, size_t n)
+{
+        if (b->len + n + 1 > b->cap) {
+                b->cap = (b->len + n + 1) * 2;
+                b->p = xrealloc(b->p, b->cap);
+        }
+        if (n)
+                memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = '\0';
+}
+
+void
+xr_buf_puts(struct xr_buf *b, const char *s)
+{
+        xr_buf_append(b, s, strlen(s));
+}
+
+void
+xr_buf_free(struct xr_buf *b)
+{
+        free(b->p);
+        b->p = NULL;
+        b->len = b->cap = 0;
+}
+
+/* --- parser: expat → a small element tree → values -------------------------------------------- */
+
+struct xnode {
+        char *tag;
+        struct xr_buf text;             /* text before the first child (ElementTree's .text) */
+        struct xnode **kids;
+        size_t nkids, cap;
+        struct xnode *parent;
+};
+
+struct xparse {
+        XML_Parser parser;
+        struct xnode *root, *cur;
+        int depth;
+        const char *refused;            /* why we stopped the parser ourselves */
+};
+
+static void
+xnode_free(struct xnode *n)
+{
+        if (!n)
+                return;
+        for (size_t i = 0; i < n->nkids; i++)
+                xnode_free(n->kids[i]);
+        free(n->kids);
+        free(n->tag);
+        xr_buf_free(&n->text);
+        free(n);
+}
+
+static void
+xp_refuse(struct xparse *xp, const char *why)
+{
+        if (!xp->refused)
+                xp->refused = why;
+        XML_StopParser(xp->parser, XML_FALSE);
+}
+
+static void XMLCALL
+xp_on_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+        struct xparse *xp = ud;
+        (void)atts;
+        if (xp->refused)
+                return;
+        if (++xp->depth > XR_MAX_DEPTH) {
+                xp_refuse(xp, "nesting too deep");
+                return;
+        }
+        struct xnode *n = xcalloc(1, sizeof *n);
+        n->tag = xstrdup(name);
+        n->parent = xp->cur;
+        if (!xp->cur) {
+                if (xp->root) {         /* expat refuses a second root; be safe anyway */
+                        xnode_free(n);
+                        xp_refuse(xp, "more than one root element");
+                        return;
+                }
+                xp->root = n;
+        } else {
+                struct xnode *p = xp->cur;
+                if (p->nkids == p->cap) {
+                        p->cap = p->cap ? p->cap * 2 : 4;
+                        p->kids = xrealloc(p->kids, p->cap * sizeof *p->kids);
+                }
+                p->kids[p->nkids++] = n;
+        }
+        xp->cur = n;
+}
+
+static void XMLCALL
+xp_on_end(void *ud, const XML_Char *name)
+{
+        struct xparse *xp = ud;
+        (void)name;
+        if (xp->refused || !xp->cur)
+                return;
+        xp->depth--;
+        xp->cur = xp->cur->parent;
+}
+
+static void XMLCALL
+xp_on_text(void *ud, const XML_Char *s, int len)
+{
+        struct xparse *xp = ud;
+        if (xp->refused || !xp->cur || xp->cur->nkids)
+                return;
+        xr_buf_append(&xp->cur->text, s, (size_t)len);
+}
+
+/* DTDs are where entity definitions live: refusing them outright defeats "billion laughs" and
+ * external entities before expat expands anything. */
+static void XMLCALL
+xp_on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char *pubid,
+              int has_internal_subset)
+{
+        (void)name; (void)sysid; (void)pubid; (void)has_internal_subset;
+        xp_refuse(ud, "DTDs are not allowed");
+}
+
+static void XMLCALL
+xp_on_entity(void *ud, const XML_Char *name, int is_param, const XML_Char *value, int value_len,
+             const XML_Char *base, const XML_Char *sysid, const XML_Char *pubid, const XML_Char *notation)
+{
+        (void)name; (void)is_param; (void)value; (void)value_len; (void)base; (void)sysid;
+        (void)pubid; (void)notation;
+        xp_refuse(ud, "entity declarations are not allowed");
+}
+
+/* Parse body into an element tree. 0, or -EINVAL with *ret_err. */
+static int
+xml_parse(const char *body, size_t len, struct xnode **ret, char **ret_err)
+{
+        struct xparse xp = { 0 };
+        int r = 0;
+
+        *ret = NULL;
+        if (len > INT32_MAX) {
+                *ret_err = xstrdup("request too large");
+                return -EINVAL;
+        }
+        xp.parser = XML_ParserCreate(NULL);
+        if (!xp.parser) {
+                *ret_err = xstrdup("out of memory");
+                return -ENOMEM;
+        }
+        XML_SetUserData(xp.parser, &xp);
+        XML_SetElementHandler(xp.parser, xp_on_start, xp_on_end);
+        XML_SetCharacterDataHandler(xp.parser, xp_on_text);
+        XML_SetStartDoctypeDeclHandler(xp.parser, xp_on_doctype);
+        XML_SetEntityDeclHandler(xp.parser, xp_on_entity);
+        XML_SetParamEntityParsing(xp.parser, XML_PARAM_ENTITY_PARSING_NEVER);
+
+        if (XML_Parse(xp.parser, body, (int)len, XML_TRUE) != XML_STATUS_OK || xp.refused) {
+                if (xp.refused)
+                        *ret_err = xasprintf("XML refused: %s", xp.refused);
+                else
+                        *ret_err = xasprintf("XML error at line %lu: %s",
+                                             (unsigned long)XML_GetCurrentLineNumber(xp.parser),
+                                             XML_ErrorString(XML_GetErrorCode(xp.parser)));
+                xnode_free(xp.root);
+                r = -EINVAL;
+        } else if (!xp.root) {
+                *ret_err = xstrdup("no root element");
+                r = -EINVAL;
+        } else {
+                *ret = xp.root;
+        }
+        XML_ParserFree(xp.parser);
+        return r;
+}
+
+static const char *
+xnode_text(const struct xnode *n)
+{
+        return n->text.p ? n->text.p : "";
+}
+
+static struct xnode *
+xnode_child(const struct xnode *n, const char *tag)
+{
+        for (size_t i = 0; i < n->nkids; i++)
+                if (strcmp(n->kids[i]->tag, tag) == 0)
+                        return n->kids[i];
+        return NULL;
+}
+
+static bool
+is_space(char c)
+{
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* Python int(): surrounding whitespace allowed, optional sign, digits. */
+static int
+parse_int_text(const char *s, int64_t *ret)
+{
+        char *end;
+        while (is_space(*s))
+                s++;
+        if (!*s)
+                return -EINVAL;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (errno || end == s)
+                return -EINVAL;
+        while (is_space(*end))
+                end++;
+        if (*end)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int
+parse_double_text(const char *s, double *ret)
+{
+        char *end;
+        while (is_space(*s))
+                s++;
+        if (!*s)
+                return -EINVAL;
+        double v = strtod(s, &end);
+        if (end == s)
+                return -EINVAL;
+        while (is_space(*end))
+                end++;
+        if (*end)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int
+b64_digit(unsigned char c)
+{
+        if (c >= 'A' && c <= 'Z')
+                return c - 'A';
+        if (c >= 'a' && c <= 'z')
+                return c - 'a' + 26;
+        if (c >= '0' && c <= '9')
+                return c - '0' + 52;
+        if (c == '+')
+                return 62;
+        if (c == '/')
+                return 63;
+        return -1;
+}
+
+/* Like binascii.a2b_base64 (non-strict): characters outside the alphabet are skipped, decoding
+ * stops at padding; a partial last quad must be padded (else "Incorrect padding"). */
+static struct xr_value *
+b64_decode(const char *s)
+{
+        size_t n = strlen(s);
+        char *out = xmalloc(n / 4 * 3 + 3);
+        size_t o = 0;
+        unsigned acc = 0;
+        int bits = 0, q = 0;
+
+        const char *p = s;
+        for (; *p && *p != '='; p++) {
+                int d = b64_digit((unsigned char)*p);
+                if (d < 0)
+                        continue;
+                acc = (acc << 6) | (unsigned)d;
+                bits += 6;
+                q = (q + 1) % 4;
+                if (bits >= 8) {
+                        bits -= 8;
+                        out[o++] = (char)((acc >> bits) & 0xff);
+                }
+        }
+        /* A partial quad needs its padding: 2 data chars + "==", 3 + "=". */
+        int pads = 0;
+        for (; *p; p++)
+                pads += *p == '=';
+        if (q == 1 || (q == 2 && pads < 2) || (q == 3 && pads < 1)) {
+                free(out);
+                return NULL;
+        }
+        struct xr_value *v = xr_bytes(XR_BASE64, out, o);
+        free(out);
+        return v;
+}
+
+static struct xr_value *node_to_value(const struct xnode *n, const char **err);
+
+/* A typed element (the child of <value>). */
+static struct xr_value *
+typed_to_value(const struct xnode *t, const char **err)
+{
+        const char *tag = t->tag;
+        const char *text = xnode_text(t);
+
+        if (!strcmp(tag, "int") || !strcmp(tag, "i4") || !strcmp(tag, "i8")) {
+                int64_t i;
+                if (parse_int_text(text, &i) < 0) {
+                        *err = "bad integer";
+                        return NULL;
+                }
+                return xr_int(i);
+        }
+        if (!strcmp(tag, "boolean"))
+                return xr_bool(strcmp(text, "1") == 0);         /* supervisord: x.text == "1" */
+        if (!strcmp(tag, "string"))
+                return xr_stringn(text, t->text.len);
+        if (!strcmp(tag, "double")) {
+                double d;
+                if (parse_double_text(text, &d) < 0) {
+                        *err = "bad double";
+                        return NULL;
+                }
+                return xr_double(d);
+        }
+        if (!strcmp(tag, "dateTime.iso8601"))
+                return xr_bytes(XR_DATETIME, text, t->text.len);
+        if (!strcmp(tag, "base64")) {
+                struct xr_value *v = b64_decode(text);
+                if (!v)
+                        *err = "bad base64";
+                return v;
+        }
+        if (!strcmp(tag, "nil"))
+                return xr_new(XR_NIL);
+        if (!strcmp(tag, "array")) {
+                const struct xnode *data = t->nkids ? t->kids[0] : NULL;
+                if (!data || strcmp(data->tag, "data") != 0) {
+                        *err = "array without data";
+                        return NULL;
+                }
+                struct xr_value *arr = xr_array();
+                for (size_t i = 0; i < data->nkids; i++) {
+                        if (strcmp(data->kids[i]->tag, "value") != 0) {
+                                *err = "array item is not a value";
+                                return xr_free(arr);
+                        }
+                        struct xr_value *v = node_to_value(data->kids[i], err);
+                        if (!v)
+                                return xr_free(arr);
+                        xr_array_push(arr, v);
+                }
+                return arr;
+        }
+        if (!strcmp(tag, "struct")) {
+                struct xr_value *st = xr_struct();
+                for (size_t i = 0; i < t->nkids; i++) {
+                        const struct xnode *m = t->kids[i];
+                        const struct xnode *nm = xnode_child(m, "name");
+                        const struct xnode *val = xnode_child(m, "value");
+                        if (strcmp(m->tag, "member") != 0 || !nm || !val) {
+                                *err = "bad struct member";
+                                return xr_free(st);
+                        }
+                        struct xr_value *v = node_to_value(val, err);
+                        if (!v)
+                                return xr_free(st);
+                        xr_struct_set(st, xnode_text(nm), v);
+                }
+                return st;
+        }
+        *err = "unknown value type";
+        return NULL;
+}
+
+/* <value>: typed child, or untyped text (a string). */
+static struct xr_value *
+node_to_value(const struct xnode *n, const char **err)
+{
+        if (n->nkids)
+                return typed_to_value(n->kids[0], err);
+        return xr_stringn(xnode_text(n), n->text.len);
+}
+
+void
+xr_call_free(struct xr_call *c)
+{
+        if (!c)
+                return;
+        free(c->method);
+        c->method = NULL;
+        c->params = xr_free(c->params);
+}
+
+/* <params><param><value>…</value></param>…</params> → array. */
+static struct xr_value *
+params_to_array(const struct xnode *params, const char **err)
+{
+        struct xr_value *arr = xr_array();
+        if (!params)
+                return arr;
+        for (size_t i = 0; i < params->nkids; i++) {
+                const struct xnode *p = params->kids[i];
+                if (strcmp(p->tag, "param") != 0 || !p->nkids || strcmp(p->kids[0]->tag, "value") != 0) {
+                        *err = "bad param";
+                        return xr_free(arr);
+                }
+                struct xr_value *v = node_to_value(p->kids[0], err);
+                if (!v)
+                        return xr_free(arr);
+                xr_array_push(arr, v);
+        }
+        return arr;
+}
+
+int
+xr_parse_call(const char *body, size_t len, struct xr_call *ret, char **ret_err)
+{
+        struct xnode *root;
+        const char *err = NULL;
+        int r;
+
+        memset(ret, 0, sizeof *ret);
+        *ret_err = NULL;
+        r = xml_parse(body, len, &root, ret_err);
+        if (r < 0)
+                return r;
+        const struct xnode *mn = xnode_child(root, "methodName");
+        if (strcmp(root->tag, "methodCall") != 0)
+                err = "root element is not methodCall";
+        else if (!mn || !*xnode_text(mn))
+                err = "no method name";
+        else if ((ret->params = params_to_array(xnode_child(root, "params"), &err)))
+                ret->method = xstrdup(xnode_text(mn));
+        xnode_free(root);
+        if (err) {
+                xr_call_free(ret);
+                *ret_err = xstrdup(err);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+void
+xr_response_free(struct xr_response *r)
+{
+        if (!r)
+                return;
+        r->value = xr_free(r->value);
+        free(r->fault_string);
+        r->fault_string = NULL;
+        r->fault_code = 0;
+}
+
+int
+xr_parse_response(const char *body, size_t len, struct xr_response *ret, char **ret_err)
+{
+        struct xnode *root;
+        const char *err = NULL;
+        int r;
+
+        memset(ret, 0, sizeof *ret);
+        *ret_err = NULL;
+        r = xml_parse(body, len, &root, ret_err);
+        if (r < 0)
+                return r;
+        const struct xnode *params = xnode_child(root, "params");
+        const struct xnode *fault = xnode_child(root, "fault");
+        if (strcmp(root->tag, "methodResponse") != 0) {
+                err = "root element is not methodResponse";
+        } else if (fault) {
+                const struct xnode *fv = xnode_child(fault, "value");
+                struct xr_value *v = fv ? node_to_value(fv, &err) : NULL;
+                const struct xr_value *code = xr_struct_get(v, "faultCode");
+                const struct xr_value *str = xr_struct_get(v, "faultString");
+                if (!err && (!code || code->type != XR_INT || !str || str->type != XR_STRING))
+                        err = "bad fault";
+                if (!err) {
+                        ret->fault_code = (int)code->i;
+                        ret->fault_string = xstrdup(str->str.s);
+                }
+                xr_free(v);
+        } else if (params) {
+                struct xr_value *arr = params_to_array(params, &err);
+                if (arr && arr->arr.n != 1)
+                        err = "response must hold exactly one param";
+                if (!err) {
+                        ret->value = arr->arr.v[0];
+                        arr->arr.n = 0;
+                }
+                xr_free(arr);
+        } else {
+                err = "response has neither params nor fault";
+        }
+        xnode_free(root);
+        if (err) {
+                xr_response_free(ret);
+                *ret_err = xstrdup(err);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* --- serializer: Python xmlrpc.client.Marshaller's layout --------------------------------------- */
+
+/* Length of the well-formed XML 1.0 character at s (1-4 bytes of UTF-8), or 0 when the bytes are
+ * not valid UTF-8 or encode a character XML forbids (controls other than tab/LF/CR, surrogates,
+ * U+FFFE/U+FFFF). */
+static size_t
+xml_char_len(const unsigned char *s, size_t len)
+{
+        static const unsigned min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+        unsigned char c = s[0];
+        size_t n;
+        unsigned cp;
+        if (c < 0x80)
+                n = 1, cp = c;
+        else if ((c & 0xe0) == 0xc0)
+                n = 2, cp = c & 0x1f;
+        else if ((c & 0xf0) == 0xe0)
+                n = 3, cp = c & 0x0f;
+        else if ((c & 0xf8) == 0xf0)
+                n = 4, cp = c & 0x07;
+        else
+                return 0;
+        if (n > len)
+                return 0;
+        for (size_t k = 1; k < n; k++) {
+                if ((s[k] & 0xc0) != 0x80)
+                        return 0;
+                cp = (cp << 6) | (s[k] & 0x3f);
+        }
+        if ((n > 1 && cp < min[n]) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+            cp == 0xfffe || cp == 0xffff || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r'))
+                return 0;
+        return n;
+}
+
+/* String content as XML text: &, < and > escaped as Python does; bytes that would make the
+ * document ill-formed (invalid UTF-8, forbidden controls) become U+FFFD, so a stray byte in a
+ * spawn error or a log never breaks a client's parser (supervisord would send it and break it). */
+static void
+put_escaped(struct xr_buf *b, const char *s, size_t len)
+{
+        static const char replacement[] = "\xef\xbf\xbd";
+        const unsigned char *u = (const unsigned char *)s;
+        size_t run = 0, i = 0;
+        while (i < len) {
+                const char *rep = NULL;
+                size_t n = xml_char_len(u + i, len - i);
+                switch (n == 0 ? 0 : s[i]) {
+                case 0: rep = replacement; n = 1; break;
+                case '&': rep = "&amp;"; break;
+                case '<': rep = "&lt;"; break;
+                case '>': rep = "&gt;"; break;
+                default: i += n; continue;
+                }
+                xr_buf_append(b, s + run, i - run);
+                xr_buf_puts(b, rep);
+                i += n;
+                run = i;
+        }
+        xr_buf_append(b, s + run, len - run);
+}
+
+/* Python's repr(float): the shortest digits that round-trip, positional notation for
+ * 1e-4 <= |x| < 1e16, else d.ddde+XX; always a '.0' on integral positional values. */
+static void
+format_double(char *out, size_t outsz, double d)
+{
+        if (isnan(d)) {
+                snprintf(out, outsz, "nan");
+                return;
+        }
+        if (isinf(d)) {
+                snprintf(out, outsz, d < 0 ? "-inf" : "inf");
+                return;
+        }
+        char e[64];
+        for (int prec = 0; prec < 17; prec++) {
+                snprintf(e, sizeof e, "%.*e", prec, d);
+                if (strtod(e, NULL) == d)
+                        break;
+        }
+        /* e = [-]D[.DDD]e[+-]XX */
+        const char *p = e;
+        bool neg = *p == '-';
+        if (neg)
+                p++;
+        char digits[32];
+        size_t nd = 0;
+        for (; *p && *p != 'e'; p++)
+                if (*p != '.' && nd < sizeof digits - 1)
+                        digits[nd++] = *p;
+        digits[nd] = '\0';
+        int exp10 = atoi(p + 1);
+        while (nd > 1 && digits[nd - 1] == '0')
+                digits[--nd] = '\0';
+        int decpt = exp10 + 1;  /* digits[0..decpt) are before the point */
+
+        char *o = out;
+        size_t left = outsz;
+#define EMIT(...) do { int w_ = snprintf(o, left, __VA_ARGS__); if (w_ < 0 || (size_t)w_ >= left) return; o += w_; left -= (size_t)w_; } while (0)
+        if (neg)
+                EMIT("-");
+        if (d == 0) {
+                EMIT("0.0");
+        } else if (decpt > 16 || decpt < -3) {
+                EMIT("%c", digits[0]);
+                if (nd > 1)
+                        EMIT(".%s", digits + 1);
+                EMIT("e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+        } else if (decpt <= 0) {
+                EMIT("0.");
+                for (int i = 0; i < -decpt; i++)
+                        EMIT("0");
+                EMIT("%s", digits);
+        } else if ((size_t)decpt >= nd) {
+                EMIT("%s", digits);
+                for (size_t i = nd; i < (size_t)decpt; i++)
+                        EMIT("0");
+                EMIT(".0");
+        } else {
+                EMIT("%.*s.%s", decpt, digits, digits + decpt);
+        }
+#undef EMIT
+}
+
+static void
+put_base64(struct xr_buf *b, const unsigned char *s, size_t len)
+{
+        static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        /* base64.encodebytes: 57 input bytes (76 output chars) per line, each line ends in \n. */
+        for (size_t line = 0; line < len; line += 57) {
+                size_t end = line + 57 < len ? line + 57 : len;
+                for (size_t i = line; i < end; i += 3) {
+                        unsigned v = (unsigned)s[i] << 16;
+                        if (i + 1 < end)
+                                v |= (unsigned)s[i + 1] << 8;
+                        if (i + 2 < end)
+                                v |= s[i + 2];
+                        char q[4] = { tab[(v >> 18) & 63], tab[(v >> 12) & 63],
+                                      i + 1 < end ? tab[(v >> 6) & 63] : '=',
+                                      i + 2 < end ? tab[v & 63] : '=' };
+                        xr_buf_append(b, q, 4);
+                }
+                xr_buf_puts(b, "\n");
+        }
+}
+
+void
+xr_encode_value(struct xr_buf *b, const struct xr_value *v)
+{
+        char num[64];
+
+        switch (v->type) {
+        case XR_INT: {
+                /* The XML-RPC int is 32 bits; supervisord's values are clamped (timestamps saturate). */
+                int64_t i = v->i;
+                if (i > INT32_MAX)
+                        i = INT32_MAX;
+                if (i < INT32_MIN)
+                        i = INT32_MIN;
+                snprintf(num, sizeof num, "%" PRId64, i);
+                xr_buf_puts(b, "<value><int>");
+                xr_buf_puts(b, num);
+                xr_buf_puts(b, "</int></value>\n");
+                break;
+        }
+        case XR_BOOL:
+                xr_buf_puts(b, v->b ? "<value><boolean>1</boolean></value>\n"
+                                    : "<value><boolean>0</boolean></value>\n");
+                break;
+        case XR_STRING:
+                xr_buf_puts(b, "<value><string>");
+                put_escaped(b, v->str.s, v->str.len);
+                xr_buf_puts(b, "</string></value>\n");
+                break;
+        case XR_DOUBLE:
+                format_double(num, sizeof num, v->d);
+                xr_buf_puts(b, "<value><double>");
+                xr_buf_puts(b, num);
+                xr_buf_puts(b, "</double></value>\n");
+                break;
+        case XR_DATETIME:
+                xr_buf_puts(b, "<value><dateTime.iso8601>");
+                put_escaped(b, v->str.s, v->str.len);
+                xr_buf_puts(b, "</dateTime.iso8601></value>\n");
+                break;
+        case XR_BASE64:
+                xr_buf_puts(b, "<value><base64>\n");
+                put_base64(b, (const unsigned char *)v->str.s, v->str.len);
+                xr_buf_puts(b, "</base64></value>\n");
+                break;
+        case XR_ARRAY:
+                xr_buf_puts(b, "<value><array><data>\n");
+                for (size_t i = 0; i < v->arr.n; i++)
+                        xr_encode_value(b, v->arr.v[i]);
+                xr_buf_puts(b, "</data></array></value>\n");
+                break;
+        case XR_STRUCT:
+                xr_buf_puts(b, "<value><struct>\n");
+                for (size_t i = 0; i < v->st.n; i++) {
+                        xr_buf_puts(b, "<member>\n<name>");
+                        put_escaped(b, v->st.m[i].name, strlen(v->st.m[i].name));
+                        xr_buf_puts(b, "</name>\n");
+                        xr_encode_value(b, v->st.m[i].value);
+                        xr_buf_puts(b, "</member>\n");
+                }
+                xr_buf_puts(b, "</struct></value>\n");
+                break;
+        case XR_NIL:
+                xr_buf_puts(b, "<value><nil/></value>");       /* sic: Python writes no newline */
+                break;
+        }
+}
+
+static const char xml_header[] = "<?xml version='1.0'?>\n";
+
+void
+xr_encode_response(struct xr_buf *b, const struct xr_value *v)
+{
+        xr_buf_puts(b, xml_header);
+        xr_buf_puts(b, "<methodResponse>\n<params>\n<param>\n");
+        xr_encode_value(b, v);
+        xr_buf_puts(b, "</param>\n</params>\n</methodResponse>\n");
+}
+
+void
+xr_encode_fault(struct xr_buf *b, int code, const char *string)
+{
+        struct xr_value *st = xr_struct();
+        xr_struct_set(st, "faultCode", xr_int(code));
+        xr_struct_set(st, "faultString", xr_string(string));
+        xr_buf_puts(b, xml_header);
+        xr_buf_puts(b, "<methodResponse>\n<fault>\n");
+        xr_encode_value(b, st);
+        xr_buf_puts(b, "</fault>\n</methodResponse>\n");
+        xr_free(st);
+}
+
+void
+xr_encode_call(struct xr_buf *b, const char *method, const struct xr_value *params)
+{
+        xr_buf_puts(b, xml_header);
+        xr_buf_puts(b, "<methodCall>\n<methodName>");
+        put_escaped(b, method, strlen(method));
+        xr_buf_puts(b, "</methodName>\n<params>\n");
+        if (params && params->type == XR_ARRAY) {
+                for (size_t i = 0; i < params->arr.n; i++) {
+                        xr_buf_puts(b, "<param>\n");
+                        xr_encode_value(b, params->arr.v[i]);
+                        xr_buf_puts(b, "</param>\n");
+                }
+        } else if (params) {
+                xr_buf_puts(b, "<param>\n");
+                xr_encode_value(b, params);
+                xr_buf_puts(b, "</param>\n");
+        }
+        xr_buf_puts(b, "</params>\n</methodCall>\n");
+}
