@@ -79,7 +79,12 @@ sig_fini(void)
 {
         if (!sig_loop)
                 return;
-        for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
+        /* The loop has ended: we are already exiting. A second SIGTERM (systemd sends
+         * one when a stop times out) must not turn a clean exit into "killed by
+         * signal", so from here on these signals are ignored rather than defaulted. */
+        for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {
                 ev_signal_stop(sig_loop, &watchers[i]);
+                signal(signals[i], SIG_IGN);
+        }
         sig_loop = NULL;
 }

@@ -4,6 +4,7 @@
  *   SIGHUP                    reload in place, same pid (sup_restart); a config that does not
  *                             parse is logged and the old one stays in force
  *   SIGUSR2                   reopen the main log and every child log (sup_reopen_logs)
+ * After the loop ends sig_fini ignores them all, so a late SIGTERM cannot spoil exit status 0.
  * SIGCHLD belongs to libev (proc.c's catch-all ev_child); SIGPIPE is ignored by main. */
 #ifndef CORRAL_SIG_H
 #define CORRAL_SIG_H

@@ -270,6 +270,26 @@ def test_sigterm_to_corrald_leaves_no_worker_alive(corral):
     assert "waiting for " in log
 
 
+def test_sigterm_repeated_until_exit_still_exits_0(corral):
+    """systemd sends SIGTERM again when a stop times out: however late it arrives, even while
+    corrald is already tearing down after its loop ended, the exit status stays 0."""
+    d = corral.start("""
+        [program:a]
+        command=/bin/sleep 999
+        startsecs=0
+    """)
+    d.wait_spawned("a")
+    deadline = time.monotonic() + 30
+    while d.proc.poll() is None and time.monotonic() < deadline:
+        try:
+            os.kill(d.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            break
+        time.sleep(0.001)             # a signal storm, not a wait for a condition
+    assert d.proc.wait(5) == 0, d.log()[-2000:]
+    assert "corrald exiting" in d.log()
+
+
 def test_sigkill_to_corrald_leaves_no_worker_alive(corral):
     d = corral.start("""
         [program:a]

@@ -378,6 +378,7 @@ startsecs=0
     assert (r.returncode, r.stdout) == (1, expected)
     r = d.ctl("shutdown")
     assert (r.returncode, r.stdout) == (0, "Shut down\n")
+    assert d.proc.wait(30) == 0         # wait for the exit this test caused
 
 
 def test_stray_byte_in_a_spawn_error_keeps_replies_well_formed(corral):
