@@ -457,9 +457,8 @@ logfile_read(const char *path, long offset, long length, char **ret, size_t *ret
                 end = size;
         } else {
                 start = offset;
-                end = length == 0 ? size : offset + length;
-                if (end > size)
-                        end = size;
+                /* length > size - offset, not offset + length > size: clients choose both. */
+                end = length == 0 || length > size - offset ? size : offset + length;
         }
         size_t n = end > start ? (size_t)(end - start) : 0;
         int r = read_range(fd, start, n, ret, ret_len);
@@ -471,23 +470,25 @@ void
 logfile_tail_range(long size, long offset, long length, long *ret_start, long *ret_len,
                    bool *ret_overflow)
 {
-        /* supervisord's tailFile, step by step (compat E.5). */
+        /* supervisord's tailFile, step by step (compat E.5). Offset and length come from clients
+         * and Python's integers do not overflow, so the sums are taken in 128 bits. */
+        __int128 sz = size, off = offset, len = length;
         bool overflow = false;
-        if (size > offset + length) {
+        if (sz > off + len) {
                 overflow = true;
-                offset = size - 1;
+                off = sz - 1;
         }
-        if (offset + length > size) {
-                if (offset > size - 1)
-                        length = 0;
-                offset = size - length;
+        if (off + len > sz) {
+                if (off > sz - 1)
+                        len = 0;
+                off = sz - len;
         }
-        if (offset < 0)
-                offset = 0;
-        if (length < 0)
-                length = 0;
-        *ret_start = offset;
-        *ret_len = length;
+        if (off < 0)
+                off = 0;
+        if (len < 0)
+                len = 0;
+        *ret_start = (long)off;
+        *ret_len = (long)len;
         *ret_overflow = overflow;
 }
 
@@ -512,6 +513,12 @@ logfile_tail(const char *path, long offset, long length, char **ret, size_t *ret
         long size = S_ISREG(st.st_mode) ? (long)st.st_size : 0;
         long start, len;
         logfile_tail_range(size, offset, length, &start, &len, ret_overflow);
+        /* f.read(length) returns what is there: a huge length reads the rest of the log, and the
+         * buffer is sized by the file, not by the request. */
+        if (start > size)
+                start = size;
+        if (len > size - start)
+                len = size - start;
         int r = read_range(fd, start, (size_t)len, ret, ret_len);
         close(fd);
         if (r < 0) {

@@ -58,6 +58,20 @@ def rpc(d):
     return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=t)
 
 
+def call_wide(d, method, name, *ints):
+    """Call method(name, *ints) with 64-bit <i8> arguments, which Python's own marshaller
+    refuses to send (clients in other languages do send them)."""
+    from supervisor.xmlrpc import SupervisorTransport
+    args = "".join(f"<param><value><i8>{n}</i8></value></param>" for n in ints)
+    body = (f"<?xml version='1.0'?><methodCall><methodName>{method}</methodName><params>"
+            f"<param><value><string>{name}</string></value></param>{args}</params></methodCall>")
+    t = SupervisorTransport(None, None, "unix://" + d.sock)
+    try:
+        return t.request("127.0.0.1", "/RPC2", body.encode())[0]
+    except xmlrpc.client.Fault as f:
+        return f
+
+
 def test_stdout_and_stderr_byte_exact(corral, tmp_path):
     blob = bytes(range(256)) * 300 + b"tail without newline"
     w = script(tmp_path, "w.py", f"""
@@ -345,6 +359,17 @@ def test_tail_and_clear(corral, tmp_path):
     data, offset, overflow = s.supervisor.tailProcessStdoutLog("l", 0, 18)
     assert (data, offset, overflow) == ("row 0998\nrow 0999\n", 9000, True)
     assert s.supervisor.readProcessStdoutLog("l", 9, 9) == "row 0001\n"
+    # Client-chosen extremes (issue 18): no overflow, no allocation of the request's size, and
+    # supervisord's answers (a huge tail length is the whole log; a huge read is the rest).
+    whole = "".join("row %04d\n" % i for i in range(1000))
+    tail, read = "supervisor.tailProcessStdoutLog", "supervisor.readProcessStdoutLog"
+    assert call_wide(d, tail, "l", 0, 2**40) == [whole, 9000, False]
+    assert call_wide(d, read, "l", 8991, 2**63 - 1) == "row 0999\n"
+    for off, n in ((2**63 - 1, 2**63 - 1), (-2**63, -2**63), (2**63 - 1, -2**63), (-2**63, 2**63 - 1)):
+        assert call_wide(d, tail, "l", off, n)[0] in ("", whole), (off, n)
+        r = call_wide(d, read, "l", off, n)
+        assert r == "" or r == whole or r.faultString == "BAD_ARGUMENTS", (off, n, r)
+    assert d.proc.poll() is None
     d.ctl("clear", "l", check=True)
     assert os.path.getsize(out) == 0
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,13 @@ START_TEST(tail_range_table)
                 { 1000, 0, 100, 900, 100, true },
                 { 1000, 900, 100, 900, 100, false },
                 { 1000, 950, 100, 900, 100, false },
+                /* Client-chosen extremes (issue 18): no overflow. */
+                { 100, 0, 1L << 40, 0, 1L << 40, false }, /* logfile_tail reads 100 */
+                { 100, LONG_MAX, LONG_MAX, 100, 0, false },
+                { 100, LONG_MIN, LONG_MIN, 99, 0, true },
+                { 100, LONG_MIN, LONG_MAX, 0, LONG_MAX, true },
+                { 100, LONG_MAX, LONG_MIN, 99, 0, true },
+                { 0, LONG_MAX, 1, 0, 0, false },
                 { 10, 0, 0, 9, 0, true },
                 { 10, 5, 20, 0, 20, false },            /* read stops at EOF */
         };
@@ -139,6 +147,17 @@ START_TEST(tail_file)
         ck_assert_int_eq(off, 465);
         ck_assert(!ov);
         free(data);
+        /* A huge length reads the whole log (supervisord's f.read), sized by the file. */
+        ck_assert_int_eq(logfile_tail(p, 0, 1L << 40, &data, &n, &off, &ov), 0);
+        ck_assert_uint_eq(n, 465);
+        ck_assert(!ov);
+        free(data);
+        ck_assert_int_eq(logfile_tail(p, LONG_MAX, LONG_MAX, &data, &n, &off, &ov), 0);
+        ck_assert_uint_eq(n, 0);
+        free(data);
+        ck_assert_int_eq(logfile_tail(p, LONG_MIN, LONG_MIN, &data, &n, &off, &ov), 0);
+        ck_assert_uint_eq(n, 0);
+        free(data);
         char *missing = tpath("missing.log");
         ck_assert_int_eq(logfile_tail(missing, 10, 60, &data, &n, &off, &ov), 0);
         ck_assert_uint_eq(n, 0);
@@ -172,6 +191,16 @@ START_TEST(read_semantics)
         free(d);
         ck_assert_int_eq(logfile_read(p, 50, 5, &d, &n), 0);
         ck_assert_uint_eq(n, 0);
+        free(d);
+        /* Client-chosen extremes (issue 18): clamp, never overflow or allocate the request. */
+        ck_assert_int_eq(logfile_read(p, 2, LONG_MAX, &d, &n), 0);
+        ck_assert_str_eq(d, "23456789");
+        free(d);
+        ck_assert_int_eq(logfile_read(p, LONG_MAX, LONG_MAX, &d, &n), 0);
+        ck_assert_uint_eq(n, 0);
+        free(d);
+        ck_assert_int_eq(logfile_read(p, LONG_MIN, 0, &d, &n), 0);
+        ck_assert_str_eq(d, "0123456789");
         free(d);
         ck_assert_int_eq(logfile_read(p, -4, 2, &d, &n), -EINVAL);
         ck_assert_int_eq(logfile_read(p, 0, -2, &d, &n), -EINVAL);
