@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <ev.h>
 #include <microhttpd.h>
-#include <nettle/sha1.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,56 +97,47 @@ queue_error(struct http_req *req, unsigned code)
 
 /* ---- auth ------------------------------------------------------------------------------------- */
 
-/* Equal length and contents, in time that depends on the lengths only. */
-static bool
-ct_equal(const char *a, size_t alen, const char *b, size_t blen)
-{
-        unsigned char diff = alen != blen;
-        size_t n = alen < blen ? alen : blen;
-        for (size_t i = 0; i < n; i++)
-                diff |= (unsigned char)(a[i] ^ b[i]);
-        return diff == 0;
-}
-
-bool
-http_auth_ok(const char *want_user, const char *want_pass, const char *user, const char *pass)
-{
-        if (!want_user)
-                return true;
-        if (!user || !pass || !want_pass)
-                return false;
-        bool ok = ct_equal(want_user, strlen(want_user), user, strlen(user));
-        if (!strncmp(want_pass, "{SHA}", 5)) {
-                struct sha1_ctx ctx;
-                uint8_t dig[SHA1_DIGEST_SIZE];
-                char hex[2 * SHA1_DIGEST_SIZE + 1];
-                sha1_init(&ctx);
-                sha1_update(&ctx, strlen(pass), (const uint8_t *)pass);
-                sha1_digest(&ctx, sizeof dig, dig);
-                for (size_t i = 0; i < sizeof dig; i++)
-                        snprintf(hex + 2 * i, 3, "%02x", dig[i]);
-                ok &= ct_equal(want_pass + 5, strlen(want_pass + 5), hex, 2 * SHA1_DIGEST_SIZE);
-        } else {
-                ok &= ct_equal(want_pass, strlen(want_pass), pass, strlen(pass));
-        }
-        return ok;
-}
-
 static bool
 request_authorized(struct http_server *s, struct MHD_Connection *conn)
 {
         if (!s->username)
                 return true;
-        char *pass = NULL;
-        char *user = MHD_basic_auth_get_username_password(conn, &pass);
-        bool ok = http_auth_ok(s->username, s->password, user, pass);
-        if (user)
-                MHD_free(user);
-        if (pass) {
-                explicit_bzero(pass, strlen(pass));
-                MHD_free(pass);
+        const char *value = NULL;
+        size_t len = 0;
+        if (MHD_lookup_connection_value_n(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION,
+                                          strlen(MHD_HTTP_HEADER_AUTHORIZATION), &value, &len) != MHD_YES)
+                return false;
+        return http_auth_header_ok(s->username, s->password, value, len);
+}
+
+/* Content-Length given twice with different values: which one frames the body is ambiguous
+ * (a request-smuggling vector behind proxies), so RFC 9112 §6.3 says answer 400. */
+struct length_scan { const char *first; size_t first_len; bool conflict; };
+
+static enum MHD_Result
+scan_content_length(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_len,
+                    const char *value, size_t value_len)
+{
+        (void)kind;
+        struct length_scan *ls = cls;
+        if (key_len != strlen(MHD_HTTP_HEADER_CONTENT_LENGTH) ||
+            strncasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH, key_len))
+                return MHD_YES;
+        if (!ls->first) {
+                ls->first = value;
+                ls->first_len = value_len;
+        } else if (value_len != ls->first_len || memcmp(value, ls->first, value_len)) {
+                ls->conflict = true;
         }
-        return ok;
+        return MHD_YES;
+}
+
+static bool
+content_length_conflicts(struct MHD_Connection *conn)
+{
+        struct length_scan ls = { 0 };
+        (void)MHD_get_connection_values_n(conn, MHD_HEADER_KIND, scan_content_length, &ls);
+        return ls.conflict;
 }
 
 /* ---- the MHD ↔ libev glue --------------------------------------------------------------------- */
@@ -344,6 +334,8 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
         *con_cls = req;
 
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (content_length_conflicts(conn))
+                return queue_error(req, 400);   /* now: the body's end is ambiguous */
         if (cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY)
                 return queue_error(req, 413);   /* now: never read a body that large */
         req->kind = REQ_ERROR;

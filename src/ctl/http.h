@@ -47,5 +47,9 @@ unsigned http_server_connections(const struct http_server *s);
  * password compares with the lowercase hex SHA-1 of the given one, otherwise plain equality.
  * Constant time in the contents of the secrets. */
 bool http_auth_ok(const char *want_user, const char *want_pass, const char *user, const char *pass);
+/* The same check on an Authorization header's value (len bytes, not NUL-terminated): scheme
+ * "Basic" in any case (RFC 7235), base64 "user:password"; decoded credentials holding a NUL
+ * are refused. True when no authentication is configured (want_user NULL). */
+bool http_auth_header_ok(const char *want_user, const char *want_pass, const char *value, size_t len);
 
 #endif

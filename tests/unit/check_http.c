@@ -176,6 +176,32 @@ START_TEST(auth_plain_and_sha)
 }
 END_TEST
 
+/* Authorization header values as clients send them (issue 18: NUL, scheme case). */
+struct header_case { const char *value; size_t len; bool ok; };
+#define HDR(s, ok) { s, sizeof s - 1, ok }
+static const struct header_case header_cases[] = {
+        HDR("Basic YWxpY2U6c2VjcmV0", true),
+        HDR("basic YWxpY2U6c2VjcmV0", true),              /* RFC 7235: any case */
+        HDR("BASIC   YWxpY2U6c2VjcmV0  ", true),
+        HDR("Basic YWxpY2U6d3Jvbmc=", false),
+        HDR("Basic YWxpY2U6c2VjcmV0AGFueXRoaW5n", false),   /* NUL: not "secret" */
+        HDR("Basic YWxpY2UAeDpzZWNyZXQ=", false),
+        HDR("Basic YWxpY2U=", false),                     /* no colon */
+        HDR("Basic !!!!", false),                                   /* not base64 */
+        HDR("Basic", false),
+        HDR("Basicx YWxpY2U6c2VjcmV0", false),
+        HDR("Digest YWxpY2U6c2VjcmV0", false),
+        HDR("", false),
+};
+
+START_TEST(auth_header_values)
+{
+        const struct header_case *c = &header_cases[_i];
+        ck_assert_msg(http_auth_header_ok("alice", "secret", c->value, c->len) == c->ok,
+                      "case %d: \"%s\"", _i, c->value);
+}
+END_TEST
+
 START_TEST(auth_required_on_every_url)
 {
         cfg.unix_server.auth.username = "alice";
@@ -207,6 +233,12 @@ START_TEST(auth_required_on_every_url)
         free(r);
         close(fd);
         r = post_rpc("Authorization: Basic YWxpY2U6c2VjcmV0\r\n");   /* alice:secret */
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
+        free(r);
+        r = post_rpc("Authorization: Basic YWxpY2U6c2VjcmV0AHg=\r\n");   /* alice:secret\0x */
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 401 ", 13), "%s", r);
+        free(r);
+        r = post_rpc("Authorization: basic YWxpY2U6c2VjcmV0\r\n");
         ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
         free(r);
 }
@@ -310,6 +342,24 @@ START_TEST(oversized_body_is_413_at_once)
         close(fd);
         /* and the server still answers */
         r = post_rpc("");
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
+        free(r);
+}
+END_TEST
+
+START_TEST(conflicting_content_lengths_are_400)
+{
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        char req[1024];
+        snprintf(req, sizeof req, "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+                 "Content-Length: 5\r\n\r\n%s", strlen(rpc_call), rpc_call);
+        char *r = exchange(req);
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 400 ", 13), "%s", r);
+        free(r);
+        /* the same value twice frames the body unambiguously */
+        snprintf(req, sizeof req, "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+                 "content-length: %zu\r\n\r\n%s", strlen(rpc_call), strlen(rpc_call), rpc_call);
+        r = exchange(req);
         ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
         free(r);
 }
@@ -604,6 +654,7 @@ http_suite(void)
         TCase *tc = tcase_create("auth");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, auth_plain_and_sha);
+        tcase_add_loop_test(tc, auth_header_values, 0, (int)ARRAY_SIZE(header_cases));
         tcase_add_test(tc, auth_required_on_every_url);
         suite_add_tcase(s, tc);
 
@@ -618,6 +669,7 @@ http_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_set_timeout(tc, 20);
         tcase_add_test(tc, oversized_body_is_413_at_once);
+        tcase_add_test(tc, conflicting_content_lengths_are_400);
         tcase_add_test(tc, chunked_oversized_body_is_dropped);
         tcase_add_test(tc, silent_client_does_not_block_others);
         suite_add_tcase(s, tc);
