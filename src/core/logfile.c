@@ -346,6 +346,18 @@ logfile_reopen(struct logfile *lf)
 }
 
 int
+logfile_reopen_if_moved(struct logfile *lf)
+{
+        if (lf->fd < 0 || !lf->regular)
+                return 0;               /* failing: the next write opens the path anyway */
+        struct stat by_fd, by_path;
+        if (fstat(lf->fd, &by_fd) == 0 && stat(lf->path, &by_path) == 0 &&
+            by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino)
+                return 0;
+        return logfile_reopen(lf);
+}
+
+int
 logfile_truncate(struct logfile *lf)
 {
         if (lf->fd < 0) {

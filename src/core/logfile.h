@@ -35,6 +35,9 @@ struct logfile *logfile_close(struct logfile *lf);     /* accepts NULL, returns 
  * when some were dropped on a failing disk: the caller must never retry). */
 size_t logfile_write(struct logfile *lf, const void *buf, size_t len);
 int logfile_reopen(struct logfile *lf);                /* 0 or -errno */
+/* supervisord opens a worker's log at every spawn: if the path no longer names the file we
+ * hold (moved by logrotate's create, or deleted), open the path again; else keep the fd. 0 or -errno. */
+int logfile_reopen_if_moved(struct logfile *lf);
 int logfile_truncate(struct logfile *lf);              /* 0 or -errno */
 const char *logfile_path(const struct logfile *lf);
 int logfile_fd(const struct logfile *lf);              /* -1 while failed */

@@ -322,6 +322,8 @@ chan_open_log(struct outchan *c)
          * is retried as output comes, with its dropped bytes counted and reported once. */
         if (c->path && !c->lf)
                 c->lf = logfile_new(c->path, c->cfg->maxbytes, c->cfg->backups, c->mode);
+        else if (c->lf)
+                (void)logfile_reopen_if_moved(c->lf);   /* `mv x.log x.log.1; restart x` */
 }
 
 /* pipe2 with both ends O_CLOEXEC and only ours (index ours) non-blocking. 0 or -errno. */

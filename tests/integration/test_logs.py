@@ -270,6 +270,43 @@ def test_sigusr2_reopen_create_style(corral, tmp_path):
     assert_consecutive(ticks(old) + ticks(new))
 
 
+def test_restart_after_logrotate_create_writes_the_new_file(corral, tmp_path):
+    """The recipe users copy: logrotate `create` + `postrotate supervisorctl restart x`. As
+    supervisord does, a spawn opens the log path again, so the restarted worker's output lands
+    in the new file, not in the rotated one (issue 18)."""
+    out = str(tmp_path / "r.log")
+    d = corral.start(f"""
+        [program:r]
+        command=/bin/sh -c 'echo "start $$"; exec /bin/sleep 1000'
+        stdout_logfile={out}
+        startsecs=0
+    """)
+    first = d.wait_spawned("r")[0]
+    wait_until(lambda: os.path.exists(out) and read(out) == f"start {first}\n".encode(), what="first line")
+    recipe = tmp_path / "logrotate.conf"
+    recipe.write_text(f"""{out} {{
+    rotate 2
+    create
+    missingok
+    postrotate
+        /usr/bin/supervisorctl -c {d.conf} restart r >/dev/null
+    endscript
+}}
+""")
+    r = subprocess.run(["/usr/sbin/logrotate", "-f", "-s", str(tmp_path / "lr.state"), str(recipe)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    second = d.wait_spawned("r", 2)[1]
+    wait_until(lambda: read(out) == f"start {second}\n".encode(), what="restarted worker's line in the new file")
+    assert read(out + ".1") == f"start {first}\n".encode()
+    # And by hand, with no logrotate at all: mv, then restart.
+    os.rename(out, out + ".moved")
+    d.ctl("restart", "r", check=True)
+    third = d.wait_spawned("r", 3)[2]
+    wait_until(lambda: os.path.exists(out) and read(out) == f"start {third}\n".encode(), what="third line")
+    assert read(out + ".moved") == f"start {second}\n".encode()
+
+
 def test_sigusr2_copytruncate(corral, tmp_path):
     out = str(tmp_path / "t.log")
     d = corral.start(f"""
