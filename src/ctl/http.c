@@ -168,6 +168,16 @@ http_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         server_run(container_of(w, struct http_server, timer));
 }
 
+/* Connections come from http_listen.c; MHD refuses (and closes) one above its limit. */
+static void
+http_on_accept(struct http_listener *l, int fd, const struct sockaddr *sa, unsigned salen)
+{
+        struct http_server *s = container_of(l, struct http_server, listener);
+        if (MHD_add_connection(s->d, fd, sa, (socklen_t)salen) != MHD_YES)
+                log_debug("%s: connection refused: %s", s->name, strerror(errno));
+        http_server_kick(s);
+}
+
 void
 http_server_kick(struct http_server *s)
 {
@@ -185,6 +195,11 @@ http_on_mhd_log(void *cls, const char *fmt, va_list ap)
         size_t n = strlen(buf);
         while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
                 buf[--n] = 0;
+        /* MHD cannot tell that a connection we hand it is a unix socket, so it tries TCP options
+         * on it and says they failed; they do not apply and nothing is delayed. */
+        if (s->listener.is_unix && (strstr(buf, "TCP_NODELAY") || strstr(buf, "TCP_CORK") ||
+                                    strstr(buf, "push the data from buffers")))
+                return;
         log_debug("%s: %s", s->name, buf);
 }
 
@@ -406,14 +421,14 @@ http_server_new(struct ev_loop *loop, int listen_fd, const struct http_server_op
         s->resolve_log = opt->resolve_log;
         unsigned timeout = opt->idle_timeout ? opt->idle_timeout : HTTP_IDLE_TIMEOUT;
 
-        s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+        s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                                MHD_USE_NO_LISTEN_SOCKET,
                                 0, NULL, NULL, http_on_request, s,
-                                MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
+                                MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, s,
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout,
                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                                 MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, s,
-                                MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, s,
                                 MHD_OPTION_END);
         if (!s->d) {
                 int e = errno ? errno : EIO;
@@ -427,6 +442,7 @@ http_server_new(struct ev_loop *loop, int listen_fd, const struct http_server_op
         ev_io_init(&s->io, http_on_io, info->epoll_fd, EV_READ);
         ev_io_start(loop, &s->io);
         ev_timer_init(&s->timer, http_on_timer, 0., 0.);
+        http_listener_init(&s->listener, loop, listen_fd, s->name, http_on_accept);
         server_run(s);
         return s;
 }
@@ -455,6 +471,7 @@ http_server_free(struct http_server *s)
                         (void)MHD_run(s->d);
                 ev_io_stop(s->loop, &s->io);
                 ev_timer_stop(s->loop, &s->timer);
+                http_listener_fini(&s->listener);
                 MHD_stop_daemon(s->d);          /* frees the remaining streams and requests */
         }
         while (s->reqs) {                        /* normally freed by MHD's completion callback */

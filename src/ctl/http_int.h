@@ -10,12 +10,36 @@
 
 struct http_req;
 struct http_tail;
+struct http_listener;
+struct sockaddr;
+
+/* A new connection (non-blocking, close-on-exec) for the server; the callee owns fd. */
+typedef void (*http_accept_fn)(struct http_listener *l, int fd, const struct sockaddr *sa,
+                               unsigned salen);
+
+/* The listening socket's watcher (http_listen.c). */
+struct http_listener {
+        struct ev_loop *loop;
+        int fd;                         /* listening socket, owned */
+        int reserve;                    /* /dev/null, spent on one client when fds run out */
+        const char *name;
+        bool is_unix;                   /* AF_UNIX (else TCP) */
+        bool exhausted;                 /* out of fds: reported once per incident */
+        ev_io io;
+        ev_timer pause;                 /* out of fds, reserve spent: retry later, never spin */
+        http_accept_fn on_accept;
+};
+
+void http_listener_init(struct http_listener *l, struct ev_loop *loop, int fd, const char *name,
+                        http_accept_fn on_accept);
+void http_listener_fini(struct http_listener *l);       /* closes the socket; idempotent */
 
 struct http_server {
         struct ev_loop *loop;
         struct MHD_Daemon *d;
         ev_io io;                       /* MHD's epoll fd */
         ev_timer timer;                 /* MHD_get_timeout */
+        struct http_listener listener;
         char *name, *username, *password;
         http_log_resolver_fn resolve_log;
         struct http_req *reqs;          /* requests in progress */

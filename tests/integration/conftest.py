@@ -102,7 +102,7 @@ def run_corrald(args, timeout=10, cwd=None, env=None):
 
 
 class Corrald:
-    def __init__(self, tmp_path, config_text, extra_args=(), env=None):
+    def __init__(self, tmp_path, config_text, extra_args=(), env=None, wrapper=()):
         self.dir = str(tmp_path)
         self.sock = os.path.join(self.dir, "corral.sock")
         self.conf = os.path.join(self.dir, "corral.conf")
@@ -114,7 +114,8 @@ class Corrald:
         e = dict(os.environ)
         if env:
             e.update(env)
-        self.proc = subprocess.Popen([CORRALD, "-n", "-c", self.conf, *extra_args],
+        # wrapper: a command that execs corrald in its own process (e.g. prlimit), so the pid holds.
+        self.proc = subprocess.Popen([*wrapper, CORRALD, "-n", "-c", self.conf, *extra_args],
                                      stdin=subprocess.DEVNULL, stdout=self._stderr,
                                      stderr=subprocess.STDOUT, cwd=self.dir, env=e)
         self.pid = self.proc.pid
@@ -256,8 +257,8 @@ def corral(tmp_path):
     started = []
 
     class Factory:
-        def start(self, config_text, *extra_args, wait=True, env=None):
-            d = Corrald(tmp_path, config_text, extra_args, env=env)
+        def start(self, config_text, *extra_args, wait=True, env=None, wrapper=()):
+            d = Corrald(tmp_path, config_text, extra_args, env=env, wrapper=wrapper)
             started.append(d)
             if wait:
                 # The control socket (if any) is listening before this line is logged.

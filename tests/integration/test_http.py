@@ -271,6 +271,42 @@ def test_silent_and_slow_clients_do_not_block_others(corral):
         s.close()
 
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_fd_exhaustion_neither_spins_nor_hangs_the_socket(corral, tmp_path):
+    """Issue 18: with every fd in use (ulimit -n 64, 40 programs whose spawns fail), the listen
+    socket stays readable; corrald must not retry accept in a busy loop, and a client is still
+    answered, with the spare descriptor kept for that."""
+    progs = "".join(f"[program:p{i:02d}]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+                    f"stdout_logfile={tmp_path}/p{i:02d}.log\nstderr_logfile={tmp_path}/p{i:02d}.err\n\n"
+                    for i in range(40))
+    d = corral.start("[supervisord]\nminfds=32\n\n" + progs, wrapper=("/usr/bin/prlimit", "--nofile=64:64"))
+    wait_until(lambda: "too many open files" in d.log().lower(), what="spawns failing for lack of fds")
+    # A client arrives while no fd is free: it is answered (from the spare descriptor) ...
+    r = d.ctl("status", timeout=20)
+    assert "FATAL" in r.stdout or "RUNNING" in r.stdout, r.stdout
+    # An idle client now holds the spare descriptor, and a second one waits in the backlog with
+    # no fd to take it: corrald retries calmly (no busy accept loop) ...
+    holder = connect(d)
+    wait_until(lambda: "cannot accept connections" in d.log(), what="exhaustion logged")
+    waiting = connect(d)
+    before, t0 = cpu_seconds(d.pid), time.monotonic()
+    wait_until(lambda: time.monotonic() - t0 >= 2.0, timeout=5, what="a 2 s window")   # bounded: proves no spin
+    used = cpu_seconds(d.pid) - before
+    assert used < 0.5, f"corrald used {used:.2f} s of CPU in 2 s while out of fds (spinning)"
+    # ... and serves the waiting client as soon as a descriptor is free.
+    holder.close()
+    body = b"<?xml version='1.0'?><methodCall><methodName>supervisor.getPID</methodName></methodCall>"
+    waiting.sendall(post(body))
+    assert f"<int>{d.pid}</int>".encode() in read_response(waiting)
+    waiting.close()
+    assert d.proc.poll() is None
+
+
 def test_idle_client_is_dropped(corral):
     d = corral.start(SLEEPER)
     s = connect(d, timeout=60)
