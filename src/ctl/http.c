@@ -173,8 +173,14 @@ static void
 http_on_accept(struct http_listener *l, int fd, const struct sockaddr *sa, unsigned salen)
 {
         struct http_server *s = container_of(l, struct http_server, listener);
+        if (!http_conns_admit(s, fd, sa, salen)) {
+                log_debug("%s: connection refused: every slot is held by an authenticated client", s->name);
+                close(fd);
+                return;
+        }
         if (MHD_add_connection(s->d, fd, sa, (socklen_t)salen) != MHD_YES)
                 log_debug("%s: connection refused: %s", s->name, strerror(errno));
+        http_conns_added(s);
         http_server_kick(s);
 }
 
@@ -354,7 +360,10 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
         if (cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY)
                 return queue_error(req, 413);   /* now: never read a body that large */
         req->kind = REQ_ERROR;
-        if (!request_authorized(s, conn)) {
+        bool authorized = request_authorized(s, conn);
+        if (authorized)
+                http_conns_authorized(conn);    /* no longer a guest that may be dropped */
+        if (!authorized) {
                 log_debug("%s: %s %s: authentication failed", s->name, method, url);
                 req->error = 401;
         } else if (has_prefix(url, "/RPC2")) {
@@ -425,7 +434,10 @@ http_server_new(struct ev_loop *loop, int listen_fd, const struct http_server_op
                                 MHD_USE_NO_LISTEN_SOCKET,
                                 0, NULL, NULL, http_on_request, s,
                                 MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, s,
-                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
+                                /* http_conns.c enforces HTTP_CONN_LIMIT; the slack is for
+                                 * dropped connections MHD has not closed yet. */
+                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * HTTP_CONN_LIMIT),
+                                MHD_OPTION_NOTIFY_CONNECTION, http_conns_on_notify, s,
                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout,
                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                                 MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, s,
@@ -473,6 +485,7 @@ http_server_free(struct http_server *s)
                 ev_timer_stop(s->loop, &s->timer);
                 http_listener_fini(&s->listener);
                 MHD_stop_daemon(s->d);          /* frees the remaining streams and requests */
+                http_conns_free_all(s);
         }
         while (s->reqs) {                        /* normally freed by MHD's completion callback */
                 struct http_req *r = s->reqs;

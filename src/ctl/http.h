@@ -16,6 +16,10 @@ struct logfile;
 #define HTTP_MAX_BODY           (1024 * 1024)   /* request body; larger → 413 */
 #define HTTP_CONN_LIMIT         256             /* per listener */
 #define HTTP_IDLE_TIMEOUT       30              /* seconds without progress → dropped */
+#define HTTP_PEER_GUESTS        64              /* unauthenticated, per peer (uid or address) */
+#define HTTP_GUEST_DEADLINE     10.0            /* seconds to a first authorized request header */
+/* Connections without an authorized request yet are dropped oldest first to make room for a new
+ * one when the listener (HTTP_CONN_LIMIT) or its peer (HTTP_PEER_GUESTS) is full. */
 #define HTTP_TAIL_FIRST         1024            /* a stream starts with the last N bytes */
 #define HTTP_TAIL_BLOCK         16384           /* at most this much is read per pull */
 

@@ -30,6 +30,22 @@ struct http_listener {
         http_accept_fn on_accept;
 };
 
+/* A connection's peer, for the per-peer limit: the uid on a unix socket, the address on TCP. */
+struct http_peer {
+        int family;
+        unsigned char addr[16];
+};
+
+/* Connection slots (http_conns.c). admit: before MHD_add_connection, false to refuse fd (the
+ * caller closes it); added: after it; on_notify is MHD's NOTIFY_CONNECTION callback. */
+bool http_conns_admit(struct http_server *s, int fd, const struct sockaddr *sa, unsigned salen);
+void http_conns_added(struct http_server *s);
+void http_conns_on_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe);
+/* The connection sent a complete, authorized request header: it is no longer a guest. */
+void http_conns_authorized(struct MHD_Connection *conn);
+void http_conns_free_all(struct http_server *s);        /* after MHD_stop_daemon */
+
 void http_listener_init(struct http_listener *l, struct ev_loop *loop, int fd, const char *name,
                         http_accept_fn on_accept);
 void http_listener_fini(struct http_listener *l);       /* closes the socket; idempotent */
@@ -40,6 +56,9 @@ struct http_server {
         ev_io io;                       /* MHD's epoll fd */
         ev_timer timer;                 /* MHD_get_timeout */
         struct http_listener listener;
+        struct http_conn *conns, *conns_tail;   /* open connections, oldest first */
+        struct http_conn *adding;       /* between http_conns_admit and MHD's STARTED notice */
+        unsigned nconns;                /* not counting evicted ones */
         char *name, *username, *password;
         http_log_resolver_fn resolve_log;
         struct http_req *reqs;          /* requests in progress */

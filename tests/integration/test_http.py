@@ -425,6 +425,83 @@ def free_port():
     return port
 
 
+def listen_backlog(port):
+    """Connections waiting in the accept queue of the TCP listener on 127.0.0.1:port."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, state, queues = fields[1], fields[3], fields[4]
+            if state == "0A" and int(local.split(":")[1], 16) == port:
+                return int(queues.split(":")[1], 16)
+    return None
+
+
+def test_unauthenticated_floods_do_not_lock_out_an_authenticated_client(corral, tmp_path):
+    """Issue 18: on one TCP listener (all peers 127.0.0.1), 1,000 unauthenticated connections
+    misbehave in each way found — idle, headers with a Content-Length then hang up, slowloris —
+    and an authenticated client is still answered promptly each time."""
+    port = free_port()
+    d = corral.start(f"""
+[inet_http_server]
+port=127.0.0.1:{port}
+username=alice
+password=secret
+""" + SLEEPER, wait=True)
+    body = b"<?xml version='1.0'?><methodCall><methodName>supervisor.getPID</methodName></methodCall>"
+    request = post(body, extra=b"Authorization: Basic YWxpY2U6c2VjcmV0\r\n")   # alice:secret
+
+    def answered_promptly():
+        """One attempt, no retry (Python's xmlrpc client retries a reset connection once)."""
+        t0 = time.monotonic()
+        c = socket.create_connection(("127.0.0.1", port), timeout=30)
+        try:
+            c.sendall(request)
+            resp = read_response(c)
+        finally:
+            c.close()
+        assert status_code(resp) == 200 and f"<int>{d.pid}</int>".encode() in resp, resp[:300]
+        return time.monotonic() - t0
+
+    def opened(n, first=b""):
+        socks = []
+        for _ in range(n):
+            c = socket.create_connection(("127.0.0.1", port), timeout=10)
+            if first:
+                c.sendall(first)
+            socks.append(c)
+        # corrald has taken every one in (to hold or to drop): the listen backlog is empty.
+        wait_until(lambda: listen_backlog(port) == 0, what="connections accepted")
+        return socks
+
+    answered_promptly()
+
+    head = b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+    # 1. 1,000 idle connections, held open.
+    idle = opened(1000)
+    took = answered_promptly()
+    for c in idle:
+        c.close()
+    assert took < 5, f"authenticated call took {took:.1f} s behind idle connections"
+    # 2. 1,000 requests that announce a body and hang up.
+    for c in opened(1000, head):
+        c.close()
+    took = answered_promptly()
+    assert took < 5, f"authenticated call took {took:.1f} s behind hung-up requests"
+    # 3. slowloris: 1,000 connections each trickling a header byte at a time.
+    slow = opened(1000, b"P")
+    for part in (b"O", b"S", b"T"):
+        for c in slow:
+            try:
+                c.sendall(part)
+            except OSError:
+                pass
+    took = answered_promptly()
+    for c in slow:
+        c.close()
+    assert took < 5, f"authenticated call took {took:.1f} s behind slowloris clients"
+    assert d.proc.poll() is None
+
+
 def test_inet_loopback_and_refused_public(corral, tmp_path):
     port = free_port()
     d = corral.start(f"""
