@@ -50,6 +50,7 @@ static bool resolve_users;
 static void (*on_load)(struct cfg *cfg);
 static void (*on_done)(void);
 static void (*notify_hook)(const char *state);
+static void (*on_config)(const struct cfg *cfg);
 static char *server_url;           /* SUPERVISOR_SERVER_URL of the first config (servers are not re-applied on reload) */
 static enum sup_mood mood = SUP_RUNNING;
 
@@ -534,6 +535,8 @@ stop_finish(void)
         enum log_level level;
         if (cur->cfg->sd.loglevel && log_level_parse(cur->cfg->sd.loglevel, &level) == 0)
                 log_set_level(level);
+        if (on_config)
+                on_config(cur->cfg);
         groups_build(cur);
         mood = SUP_RUNNING;
         proc_set_autorestart(true);
@@ -555,6 +558,7 @@ sup_init(struct ev_loop *loop, struct cfg *cfg, const struct sup_options *opt)
         resolve_users = opt->resolve_users;
         on_load = opt->on_load;
         notify_hook = opt->notify;
+        on_config = opt->on_config;
         mood = SUP_RUNNING;
         ev_timer_init(&kick_timer, sup_on_kick, 0., 0.);
         ev_timer_init(&report_timer, sup_on_report, 1., 1.);

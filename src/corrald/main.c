@@ -403,6 +403,7 @@ main(int argc, char **argv)
                 .resolve_users = true,
                 .on_load = apply_overrides,
                 .notify = daemon_notify,
+                .on_config = ctl_reconfigure,
         };
         const struct cfg *first = cfg;  /* sup keeps it alive until sup_fini */
         sup_set_on_done(main_on_done);

@@ -97,6 +97,14 @@ queue_error(struct http_req *req, unsigned code)
 
 /* ---- auth ------------------------------------------------------------------------------------- */
 
+static void
+free_secret(char *p)
+{
+        if (p)
+                explicit_bzero(p, strlen(p));
+        free(p);
+}
+
 static bool
 request_authorized(struct http_server *s, struct MHD_Connection *conn)
 {
@@ -496,12 +504,18 @@ http_server_free(struct http_server *s)
         }
         free(s->name);
         free(s->username);
-        if (s->password) {
-                explicit_bzero(s->password, strlen(s->password));
-                free(s->password);
-        }
+        free_secret(s->password);
         free(s);
         return NULL;
+}
+
+void
+http_server_set_auth(struct http_server *s, const char *username, const char *password)
+{
+        free(s->username);
+        free_secret(s->password);
+        s->username = username ? xstrdup(username) : NULL;
+        s->password = password ? xstrdup(password) : NULL;
 }
 
 unsigned

@@ -44,6 +44,9 @@ struct http_server *http_server_new(struct ev_loop *loop, int listen_fd, const s
  * Accepts NULL, returns NULL. */
 struct http_server *http_server_free(struct http_server *s);
 
+/* New credentials (a reload): later requests are checked against them. NULL user: no auth. */
+void http_server_set_auth(struct http_server *s, const char *username, const char *password);
+
 /* Number of open connections (tests, limits). */
 unsigned http_server_connections(const struct http_server *s);
 
