@@ -450,6 +450,44 @@ arm_stopping(struct proc *p)
 
 /* --- applying the table ---------------------------------------------------------------------- */
 
+/* The record-keeping actions of a cell: what an exit leaves behind (from the status the reaper
+ * put in p->exit_code and p->exit_what) and the flags a transition resets. */
+static void
+record(struct proc *p, unsigned actions)
+{
+        const struct cfg_proc *c = p->cfg;
+
+        if (actions & ACT_EXIT_STOPPED) {
+                p->exitstatus = p->exit_code;
+                if (p->exit_expected)
+                        log_info("stopped: %s (%s)", c->name, p->exit_what);
+                else
+                        log_warn("stopped: %s (%s)", c->name, p->exit_what);
+        }
+        if (actions & ACT_EXIT_QUICK) {
+                p->exitstatus = 0;
+                set_spawnerr(p, xstrdup("Exited too quickly (process log may have details)"));
+                log_warn("exited: %s (%s; not expected)", c->name, p->exit_what);
+        }
+        if (actions & ACT_EXIT_EXITED) {
+                p->exitstatus = p->exit_code;
+                if (p->exit_expected) {
+                        log_info("exited: %s (%s; expected)", c->name, p->exit_what);
+                } else {
+                        set_spawnerr(p, xasprintf("Bad exit code %d", p->exit_code));
+                        log_warn("exited: %s (%s; not expected)", c->name, p->exit_what);
+                }
+        }
+        if (actions & ACT_CLEAR_STOP)
+                p->stop_requested = false;
+        if (actions & ACT_CLEAR_KILLING)
+                p->killing = false;
+        if (actions & ACT_RESET_BACKOFF)
+                p->backoff = 0;
+        if (actions & ACT_COUNT_RETRY)
+                p->backoff++;
+}
+
 /* Runs one cell; returns the follow-up event (PE_NONE: done). */
 static enum proc_event
 apply(struct proc *p, enum proc_event ev)
@@ -472,11 +510,8 @@ apply(struct proc *p, enum proc_event ev)
         /* 1. the old deadline is void once the state changes or a new one is armed */
         if (to != from || (cell.actions & ACT_ARM_ANY))
                 ev_timer_stop(P.loop, &p->timer);
-        /* 2. bookkeeping */
-        if (cell.actions & ACT_RESET_BACKOFF)
-                p->backoff = 0;
-        if (cell.actions & ACT_COUNT_RETRY)
-                p->backoff++;
+        /* 2. bookkeeping: the exit just reaped, flags, the backoff counter */
+        record(p, cell.actions);
         /* 3. spawn or signal */
         if (cell.actions & ACT_SPAWN) {
                 spawned = do_spawn(p) == 0;
@@ -520,15 +555,11 @@ apply(struct proc *p, enum proc_event ev)
                 p->stop_deadline = now + (c->stopwaitsecs > 0 ? c->stopwaitsecs : 0);
                 arm_stopping(p);
         }
-        if (to == PROC_RUNNING && from == PROC_STARTING)
+        if (cell.actions & ACT_LOG_SUCCESS)
                 log_info("success: %s entered RUNNING state, process has stayed up for > than %d "
                          "seconds (startsecs)", c->name, c->startsecs);
-        if (to == PROC_FATAL)
+        if (cell.actions & ACT_LOG_GAVE_UP)
                 log_info("gave up: %s entered FATAL state, too many start retries too quickly", c->name);
-        if (to == PROC_STOPPED)
-                p->stop_requested = false;
-        if (to == PROC_UNKNOWN)
-                p->killing = false;
 
         /* 5. the state, last: watchers see a consistent process */
         proc_set_state(p, to);
@@ -698,11 +729,6 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
 {
         struct proc *p = proc_by_pid(w->rpid);
         const struct cfg_proc *c;
-        char what[96];
-        int es;
-        enum proc_event ev;
-        enum proc_state to;
-        struct fsm_cell cell;
 
         (void)loop;
         (void)revents;
@@ -714,42 +740,13 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
         pid_remove(p);
         if (p->log)
                 outlog_exited(p->log);
-        es = decode_status(w->rstatus, what, sizeof what);
-        p->exit_expected = cfg_exitcode_expected(c, es);
+        /* the exit's facts; what they mean for the process is the cell's to say (record()) */
+        p->exit_code = decode_status(w->rstatus, p->exit_what, sizeof p->exit_what);
+        p->exit_expected = cfg_exitcode_expected(c, p->exit_code);
         p->stop_time = time_wall();
         p->reaped_pgid = p->pid;
         p->pid = 0;
-        ev = fsm_classify_exit(time_monotonic() - p->start_mono, c->startsecs, p->exit_expected);
-        cell = fsm_step(p->state, ev);
-        to = cell.next == PROC_SAME ? p->state : (enum proc_state)cell.next;
-
-        switch (to) {
-        case PROC_STOPPED:
-                p->exitstatus = es;
-                p->killing = false;
-                if (p->exit_expected)
-                        log_info("stopped: %s (%s)", c->name, what);
-                else
-                        log_warn("stopped: %s (%s)", c->name, what);
-                break;
-        case PROC_BACKOFF:
-                p->exitstatus = 0;
-                set_spawnerr(p, xstrdup("Exited too quickly (process log may have details)"));
-                log_warn("exited: %s (%s; not expected)", c->name, what);
-                break;
-        case PROC_EXITED:
-                p->exitstatus = es;
-                if (p->exit_expected) {
-                        log_info("exited: %s (%s; expected)", c->name, what);
-                } else {
-                        set_spawnerr(p, xasprintf("Bad exit code %d", es));
-                        log_warn("exited: %s (%s; not expected)", c->name, what);
-                }
-                break;
-        default:
-                break;
-        }
-        dispatch(p, ev);
+        dispatch(p, fsm_classify_exit(time_monotonic() - p->start_mono, c->startsecs, p->exit_expected));
 }
 
 void

@@ -51,6 +51,8 @@ struct proc {
         int user_signal;                /* proc_signal's signal while it is dispatched */
         enum fault last_fault;          /* the spawn failure of the current command */
         bool exit_expected;             /* the last exit's status was in exitcodes */
+        int exit_code;                  /* the last exit's status (-1 after a signal) */
+        char exit_what[96];             /* and its text: "exit status 1", "terminated by SIGKILL" */
         unsigned busy;                  /* dispatch depth: proc_free is deferred while > 0 */
         bool dead;                      /* proc_free was called while busy */
         bool held_back;                 /* an automatic start waits for proc_set_autorestart(true) */
