@@ -43,6 +43,34 @@ static struct {
         ev_idle due_idle;
 } P = { .autorestart = true };
 
+/* What proc.c keeps about a process besides its public face (proc.h): allocated in one block with
+ * it (struct proc_obj), reached through p->in. */
+struct proc_int {
+        ev_timer timer;                 /* one deadline; meaning depends on state */
+        struct proc_watch *watchers;
+        struct proc *pid_next;          /* pid hash chain */
+        double state_time;              /* wall clock of the last state change */
+        double stop_deadline;           /* monotonic: SIGKILL due (STOPPING) */
+        double next_report;             /* monotonic: next "waiting for x to stop" (STOPPING) */
+        bool stop_requested;            /* an explicit stop is in progress */
+        pid_t reaped_pgid;              /* process group of the process just reaped */
+        int user_signal;                /* proc_signal's signal while it is dispatched */
+        enum fault last_fault;          /* the spawn failure of the current command */
+        bool exit_expected;             /* the last exit's status was in exitcodes */
+        int exit_code;                  /* the last exit's status (-1 after a signal) */
+        char exit_what[96];             /* and its text: "exit status 1", "terminated by SIGKILL" */
+        unsigned busy;                  /* dispatch depth: proc_free is deferred while > 0 */
+        bool dead;                      /* proc_free was called while busy */
+        bool held_back;                 /* an automatic start waits for proc_set_autorestart(true) */
+        bool due;                       /* in the queue of automatic starts (below) */
+        struct proc *due_next, *due_prev;
+};
+
+struct proc_obj {
+        struct proc pub;
+        struct proc_int in;
+};
+
 static void proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents);
 static void dispatch(struct proc *p, enum proc_event ev);
 
@@ -62,9 +90,9 @@ pid_grow(void)
 
         for (size_t i = 0; i < P.nbuckets; i++)
                 for (struct proc *q = P.buckets[i], *next; q; q = next) {
-                        next = q->pid_next;
+                        next = q->in->pid_next;
                         size_t s = pid_slot(q->pid, n);
-                        q->pid_next = b[s];
+                        q->in->pid_next = b[s];
                         b[s] = q;
                 }
         free(P.buckets);
@@ -78,7 +106,7 @@ pid_insert(struct proc *p)
         if (P.count + 1 > P.nbuckets)
                 pid_grow();
         size_t s = pid_slot(p->pid, P.nbuckets);
-        p->pid_next = P.buckets[s];
+        p->in->pid_next = P.buckets[s];
         P.buckets[s] = p;
         P.count++;
 }
@@ -88,10 +116,10 @@ pid_remove(struct proc *p)
 {
         if (!P.nbuckets || p->pid <= 0)
                 return;
-        for (struct proc **pp = &P.buckets[pid_slot(p->pid, P.nbuckets)]; *pp; pp = &(*pp)->pid_next)
+        for (struct proc **pp = &P.buckets[pid_slot(p->pid, P.nbuckets)]; *pp; pp = &(*pp)->in->pid_next)
                 if (*pp == p) {
-                        *pp = p->pid_next;
-                        p->pid_next = NULL;
+                        *pp = p->in->pid_next;
+                        p->in->pid_next = NULL;
                         P.count--;
                         return;
                 }
@@ -102,7 +130,7 @@ proc_by_pid(pid_t pid)
 {
         if (!P.nbuckets || pid <= 0)
                 return NULL;
-        for (struct proc *q = P.buckets[pid_slot(pid, P.nbuckets)]; q; q = q->pid_next)
+        for (struct proc *q = P.buckets[pid_slot(pid, P.nbuckets)]; q; q = q->in->pid_next)
                 if (q->pid == pid)
                         return q;
         return NULL;
@@ -119,37 +147,37 @@ proc_count_running(void)
 static void
 hold_back(struct proc *p)
 {
-        if (p->held_back)
+        if (p->in->held_back)
                 return;
         if (P.nheld == P.capheld) {
                 P.capheld = P.capheld ? P.capheld * 2 : 16;
                 P.held = xrealloc(P.held, P.capheld * sizeof *P.held);
         }
         P.held[P.nheld++] = p;
-        p->held_back = true;
+        p->in->held_back = true;
 }
 
 static void
 unhold(struct proc *p)
 {
-        for (size_t i = 0; p->held_back && i < P.nheld; i++)
+        for (size_t i = 0; p->in->held_back && i < P.nheld; i++)
                 if (P.held[i] == p) {
                         P.held[i] = P.held[--P.nheld];
                         break;
                 }
-        p->held_back = false;
+        p->in->held_back = false;
 }
 
 static void
 due_add(struct proc *p)
 {
-        if (p->due)
+        if (p->in->due)
                 return;
-        p->due = true;
-        p->due_next = NULL;
-        p->due_prev = P.due_tail;
+        p->in->due = true;
+        p->in->due_next = NULL;
+        p->in->due_prev = P.due_tail;
         if (P.due_tail)
-                P.due_tail->due_next = p;
+                P.due_tail->in->due_next = p;
         else
                 P.due_head = p;
         P.due_tail = p;
@@ -162,18 +190,18 @@ due_add(struct proc *p)
 static void
 due_remove(struct proc *p)
 {
-        if (!p->due)
+        if (!p->in->due)
                 return;
-        if (p->due_prev)
-                p->due_prev->due_next = p->due_next;
+        if (p->in->due_prev)
+                p->in->due_prev->in->due_next = p->in->due_next;
         else
-                P.due_head = p->due_next;
-        if (p->due_next)
-                p->due_next->due_prev = p->due_prev;
+                P.due_head = p->in->due_next;
+        if (p->in->due_next)
+                p->in->due_next->in->due_prev = p->in->due_prev;
         else
-                P.due_tail = p->due_prev;
-        p->due = false;
-        p->due_next = p->due_prev = NULL;
+                P.due_tail = p->in->due_prev;
+        p->in->due = false;
+        p->in->due_next = p->in->due_prev = NULL;
         if (!P.due_head && ev_is_active(&P.due_prepare)) {
                 ev_prepare_stop(P.loop, &P.due_prepare);
                 ev_idle_stop(P.loop, &P.due_idle);
@@ -187,7 +215,7 @@ auto_start_event(const struct proc *p)
         if (p->state == PROC_BACKOFF)
                 return PE_BACKOFF_ELAPSED;
         if (p->state == PROC_EXITED)
-                return fsm_classify_autorestart(p->cfg->autorestart, p->exit_expected, true);
+                return fsm_classify_autorestart(p->cfg->autorestart, p->in->exit_expected, true);
         return PE_NONE;
 }
 
@@ -227,34 +255,34 @@ really_free(struct proc *p)
         unhold(p);
         due_remove(p);
         if (P.loop)
-                ev_timer_stop(P.loop, &p->timer);
+                ev_timer_stop(P.loop, &p->in->timer);
         if (p->pid > 0) {
                 /* contract violation by the caller; do not leave a worker nobody owns */
                 log_warn("can't happen: freeing '%s' with pid %d, killing it", p->cfg->name, (int)p->pid);
                 pid_remove(p);
                 (void)kill(p->pid, SIGKILL);
         }
-        for (struct proc_watch *w = p->watchers, *next; w; w = next) {
+        for (struct proc_watch *w = p->in->watchers, *next; w; w = next) {
                 next = w->next;
                 w->next = w->prev = NULL;
                 w->proc = NULL;
         }
         outlog_free(p->log);
         free(p->spawnerr);
-        free(p);
+        free(container_of(p, struct proc_obj, pub));
 }
 
 static void
 hold(struct proc *p)
 {
-        p->busy++;
+        p->in->busy++;
 }
 
 /* Returns false when p is gone. */
 static bool
 release(struct proc *p)
 {
-        if (--p->busy == 0 && p->dead) {
+        if (--p->in->busy == 0 && p->in->dead) {
                 really_free(p);
                 return false;
         }
@@ -264,12 +292,14 @@ release(struct proc *p)
 struct proc *
 proc_new(const struct cfg_proc *cfg, struct proc_group *group)
 {
-        struct proc *p = xcalloc(1, sizeof *p);
+        struct proc_obj *o = xcalloc(1, sizeof *o);
+        struct proc *p = &o->pub;
 
+        _Static_assert(PROC_STOPPED == 0, "a zeroed proc is STOPPED");
+        p->in = &o->in;
         p->cfg = cfg;
         p->group = group;
-        p->state = PROC_STOPPED;
-        ev_timer_init(&p->timer, proc_on_timer, 0., 0.);
+        ev_timer_init(&p->in->timer, proc_on_timer, 0., 0.);
         p->log = outlog_new(P.loop, cfg, &P.oenv);
         return p;
 }
@@ -279,8 +309,8 @@ proc_free(struct proc *p)
 {
         if (!p)
                 return NULL;
-        if (p->busy)
-                p->dead = true;
+        if (p->in->busy)
+                p->in->dead = true;
         else
                 really_free(p);
         return NULL;
@@ -291,7 +321,7 @@ proc_free(struct proc *p)
 void
 proc_watch_add(struct proc *p, struct proc_watch *w)
 {
-        struct proc_watch **tail = &p->watchers, *prev = NULL;
+        struct proc_watch **tail = &p->in->watchers, *prev = NULL;
 
         if (w->proc)
                 proc_watch_remove(w);
@@ -313,7 +343,7 @@ proc_watch_remove(struct proc_watch *w)
         if (w->prev)
                 w->prev->next = w->next;
         else
-                w->proc->watchers = w->next;
+                w->proc->in->watchers = w->next;
         if (w->next)
                 w->next->prev = w->prev;
         w->next = w->prev = NULL;
@@ -327,12 +357,12 @@ proc_set_state(struct proc *p, enum proc_state to)
 
         if (to == from)
                 return;
-        p->state = to;
-        p->state_time = time_wall();
+        *(enum proc_state *)&p->state = to;    /* the one writer (const in proc.h) */
+        p->in->state_time = time_wall();
         unhold(p);      /* whatever fell due belonged to the old state */
         due_remove(p);
         log_debug("'%s' %s -> %s", p->cfg->name, proc_state_name(from), proc_state_name(to));
-        for (struct proc_watch *w = p->watchers, *next; w; w = next) {
+        for (struct proc_watch *w = p->in->watchers, *next; w; w = next) {
                 next = w->next;
                 w->on_change(w, p, from, to);
         }
@@ -382,7 +412,7 @@ set_spawnerr(struct proc *p, char *msg)
         p->spawnerr = msg;
 }
 
-/* 0, or -1 with p->spawnerr and p->last_fault set. */
+/* 0, or -1 with p->spawnerr and p->in->last_fault set. */
 static int
 do_spawn(struct proc *p)
 {
@@ -392,7 +422,7 @@ do_spawn(struct proc *p)
         int r;
 
         p->killing = false;
-        p->stop_requested = false;
+        p->in->stop_requested = false;
         p->exitstatus = 0;
         set_spawnerr(p, NULL);
         p->start_time = time_wall();
@@ -421,7 +451,7 @@ do_spawn(struct proc *p)
                         outlog_abort(p->log);
                 }
         }
-        p->last_fault = f;
+        p->in->last_fault = f;
         log_info("spawnerr: %s", msg);
         set_spawnerr(p, msg);
         return -1;
@@ -432,54 +462,54 @@ do_spawn(struct proc *p)
 static void
 arm(struct proc *p, double after)
 {
-        ev_timer_stop(P.loop, &p->timer);
-        ev_timer_set(&p->timer, after > 0 ? after : 0., 0.);
-        ev_timer_start(P.loop, &p->timer);
+        ev_timer_stop(P.loop, &p->in->timer);
+        ev_timer_set(&p->in->timer, after > 0 ? after : 0., 0.);
+        ev_timer_start(P.loop, &p->in->timer);
 }
 
 static void
 arm_stopping(struct proc *p)
 {
         double now = time_monotonic();
-        double at = p->stop_deadline;
+        double at = p->in->stop_deadline;
 
-        if (p->next_report > 0 && p->next_report < at)
-                at = p->next_report;
+        if (p->in->next_report > 0 && p->in->next_report < at)
+                at = p->in->next_report;
         arm(p, at - now);
 }
 
 /* --- applying the table ---------------------------------------------------------------------- */
 
 /* The record-keeping actions of a cell: what an exit leaves behind (from the status the reaper
- * put in p->exit_code and p->exit_what) and the flags a transition resets. */
+ * put in p->in->exit_code and p->in->exit_what) and the flags a transition resets. */
 static void
 record(struct proc *p, unsigned actions)
 {
         const struct cfg_proc *c = p->cfg;
 
         if (actions & ACT_EXIT_STOPPED) {
-                p->exitstatus = p->exit_code;
-                if (p->exit_expected)
-                        log_info("stopped: %s (%s)", c->name, p->exit_what);
+                p->exitstatus = p->in->exit_code;
+                if (p->in->exit_expected)
+                        log_info("stopped: %s (%s)", c->name, p->in->exit_what);
                 else
-                        log_warn("stopped: %s (%s)", c->name, p->exit_what);
+                        log_warn("stopped: %s (%s)", c->name, p->in->exit_what);
         }
         if (actions & ACT_EXIT_QUICK) {
                 p->exitstatus = 0;
                 set_spawnerr(p, xstrdup("Exited too quickly (process log may have details)"));
-                log_warn("exited: %s (%s; not expected)", c->name, p->exit_what);
+                log_warn("exited: %s (%s; not expected)", c->name, p->in->exit_what);
         }
         if (actions & ACT_EXIT_EXITED) {
-                p->exitstatus = p->exit_code;
-                if (p->exit_expected) {
-                        log_info("exited: %s (%s; expected)", c->name, p->exit_what);
+                p->exitstatus = p->in->exit_code;
+                if (p->in->exit_expected) {
+                        log_info("exited: %s (%s; expected)", c->name, p->in->exit_what);
                 } else {
-                        set_spawnerr(p, xasprintf("Bad exit code %d", p->exit_code));
-                        log_warn("exited: %s (%s; not expected)", c->name, p->exit_what);
+                        set_spawnerr(p, xasprintf("Bad exit code %d", p->in->exit_code));
+                        log_warn("exited: %s (%s; not expected)", c->name, p->in->exit_what);
                 }
         }
         if (actions & ACT_CLEAR_STOP)
-                p->stop_requested = false;
+                p->in->stop_requested = false;
         if (actions & ACT_CLEAR_KILLING)
                 p->killing = false;
         if (actions & ACT_RESET_BACKOFF)
@@ -509,7 +539,7 @@ apply(struct proc *p, enum proc_event ev)
 
         /* 1. the old deadline is void once the state changes or a new one is armed */
         if (to != from || (cell.actions & ACT_ARM_ANY))
-                ev_timer_stop(P.loop, &p->timer);
+                ev_timer_stop(P.loop, &p->in->timer);
         /* 2. bookkeeping: the exit just reaped, flags, the backoff counter */
         record(p, cell.actions);
         /* 3. spawn or signal */
@@ -518,7 +548,7 @@ apply(struct proc *p, enum proc_event ev)
                 follow = spawned ? PE_SPAWNED : PE_SPAWN_FAILED;
         }
         if (cell.actions & ACT_SIGNAL_STOP) {
-                p->stop_requested = true;
+                p->in->stop_requested = true;
                 follow = signal_or_unknown(p, c->stopsignal, c->stopasgroup);
         }
         if (cell.actions & ACT_SIGNAL_KILL) {
@@ -527,13 +557,13 @@ apply(struct proc *p, enum proc_event ev)
                 follow = signal_or_unknown(p, SIGKILL, c->killasgroup);
         }
         if (cell.actions & ACT_SIGNAL_USER)
-                follow = signal_or_unknown(p, p->user_signal, false);
-        if ((cell.actions & ACT_KILL_LEFTOVERS) && p->reaped_pgid > 0) {
+                follow = signal_or_unknown(p, p->in->user_signal, false);
+        if ((cell.actions & ACT_KILL_LEFTOVERS) && p->in->reaped_pgid > 0) {
                 /* corral leaves no orphan behind on stop: whatever is left in the group goes too */
-                if (kill(-p->reaped_pgid, SIGKILL) == 0)
+                if (kill(-p->in->reaped_pgid, SIGKILL) == 0)
                         log_debug("killed what was left in process group %d of '%s'",
-                                  (int)p->reaped_pgid, c->name);
-                p->reaped_pgid = 0;
+                                  (int)p->in->reaped_pgid, c->name);
+                p->in->reaped_pgid = 0;
         }
         /* 4. the new deadline */
         if (cell.actions & ACT_ARM_STARTSECS)
@@ -546,13 +576,13 @@ apply(struct proc *p, enum proc_event ev)
                         /* supervisord reports while a stopProcess waits, starting at once (even
                          * when the process is about to be reaped); shutdown and reload
                          * (automatic starts off) use sup's "waiting for … to die" instead */
-                        p->next_report = 0;
+                        p->in->next_report = 0;
                         if (P.autorestart) {
                                 log_info("waiting for %s to stop", c->name);
-                                p->next_report = now + REPORT_EVERY;
+                                p->in->next_report = now + REPORT_EVERY;
                         }
                 }
-                p->stop_deadline = now + (c->stopwaitsecs > 0 ? c->stopwaitsecs : 0);
+                p->in->stop_deadline = now + (c->stopwaitsecs > 0 ? c->stopwaitsecs : 0);
                 arm_stopping(p);
         }
         if (cell.actions & ACT_LOG_SUCCESS)
@@ -563,7 +593,7 @@ apply(struct proc *p, enum proc_event ev)
 
         /* 5. the state, last: watchers see a consistent process */
         proc_set_state(p, to);
-        if (p->state != to || p->dead)
+        if (p->state != to || p->in->dead)
                 return PE_NONE;         /* a watcher took over */
 
         /* 6. the follow-up */
@@ -574,7 +604,7 @@ apply(struct proc *p, enum proc_event ev)
         if (to == PROC_BACKOFF && from != PROC_BACKOFF)
                 return fsm_classify_backoff(p->backoff, c->startretries);
         if (to == PROC_EXITED && from != PROC_EXITED) {
-                if (fsm_classify_autorestart(c->autorestart, p->exit_expected, true) != PE_NONE) {
+                if (fsm_classify_autorestart(c->autorestart, p->in->exit_expected, true) != PE_NONE) {
                         if (P.autorestart)
                                 due_add(p);
                         else
@@ -589,7 +619,7 @@ static void
 dispatch(struct proc *p, enum proc_event ev)
 {
         hold(p);
-        while (ev != PE_NONE && !p->dead)
+        while (ev != PE_NONE && !p->in->dead)
                 ev = apply(p, ev);
         release(p);
 }
@@ -609,10 +639,10 @@ proc_start(struct proc *p)
         if (cell.fault != FAULT_OK)
                 return pre != FAULT_OK ? pre : (enum fault)cell.fault;
         hold(p);
-        p->last_fault = FAULT_OK;
+        p->in->last_fault = FAULT_OK;
         dispatch(p, PE_START);
-        f = p->last_fault;
-        p->last_fault = FAULT_OK;
+        f = p->in->last_fault;
+        p->in->last_fault = FAULT_OK;
         release(p);
         return f;
 }
@@ -637,7 +667,7 @@ proc_signal(struct proc *p, int sig)
         if (cell.fault != FAULT_OK)
                 return (enum fault)cell.fault;
         hold(p);
-        p->user_signal = sig;
+        p->in->user_signal = sig;
         log_debug("sending %s (pid %d) sig %s", p->cfg->name, (int)p->pid, spawn_signame(sig));
         dispatch(p, PE_SIGNAL);
         if (p->state == PROC_UNKNOWN)
@@ -660,7 +690,7 @@ proc_set_autorestart(bool allowed)
         while (P.autorestart && P.nheld) {
                 struct proc *p = P.held[--P.nheld];
                 enum proc_event ev;
-                p->held_back = false;
+                p->in->held_back = false;
                 if ((ev = auto_start_event(p)) != PE_NONE)
                         dispatch(p, ev);
         }
@@ -671,7 +701,7 @@ proc_set_autorestart(bool allowed)
 static void
 proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
-        struct proc *p = container_of(w, struct proc, timer);
+        struct proc *p = &container_of(w, struct proc_obj, in.timer)->pub;
         double now = time_monotonic();
         enum proc_event ev = fsm_classify_timer(p->state);
 
@@ -692,10 +722,10 @@ proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
                         due_add(p);
                 return;
         case PE_STOP_TIMEOUT:
-                if (now < p->stop_deadline) {
-                        if (p->next_report > 0 && now >= p->next_report) {
+                if (now < p->in->stop_deadline) {
+                        if (p->in->next_report > 0 && now >= p->in->next_report) {
                                 log_info("waiting for %s to stop", p->cfg->name);
-                                p->next_report = now + REPORT_EVERY;
+                                p->in->next_report = now + REPORT_EVERY;
                         }
                         arm_stopping(p);
                         return;
@@ -741,12 +771,12 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
         if (p->log)
                 outlog_exited(p->log);
         /* the exit's facts; what they mean for the process is the cell's to say (record()) */
-        p->exit_code = decode_status(w->rstatus, p->exit_what, sizeof p->exit_what);
-        p->exit_expected = cfg_exitcode_expected(c, p->exit_code);
+        p->in->exit_code = decode_status(w->rstatus, p->in->exit_what, sizeof p->in->exit_what);
+        p->in->exit_expected = cfg_exitcode_expected(c, p->in->exit_code);
         p->stop_time = time_wall();
-        p->reaped_pgid = p->pid;
+        p->in->reaped_pgid = p->pid;
         p->pid = 0;
-        dispatch(p, fsm_classify_exit(time_monotonic() - p->start_mono, c->startsecs, p->exit_expected));
+        dispatch(p, fsm_classify_exit(time_monotonic() - p->start_mono, c->startsecs, p->in->exit_expected));
 }
 
 void

@@ -883,13 +883,21 @@ START_TEST(test_free_from_watcher)
 }
 END_TEST
 
+/* proc_description only formats: pose the process in each state directly (proc.h makes state
+ * const so that nothing but proc_set_state changes it in the daemon). */
+static void
+pose_state(struct proc *p, enum proc_state s)
+{
+        *(enum proc_state *)&p->state = s;
+}
+
 START_TEST(test_description_formats)
 {
         struct cfg_proc *c = mkcfg("d", "x");
         struct proc *p = proc_new(c, NULL);
         char *d;
 
-        p->state = PROC_RUNNING;
+        pose_state(p, PROC_RUNNING);
         p->pid = 42;
         p->start_time = 1000000.7;
         d = proc_description(p, 1000000.7 + 86400 + 3661);
@@ -904,15 +912,15 @@ START_TEST(test_description_formats)
         d = proc_description(p, 10);
         ck_assert_str_eq(d, "pid 42, uptime 0:00:00");
         free(d);
-        p->state = PROC_FATAL;
+        pose_state(p, PROC_FATAL);
         d = proc_description(p, 0);
         ck_assert_str_eq(d, "unknown error (try \"tail d\")");
         free(d);
-        p->state = PROC_STOPPING;
+        pose_state(p, PROC_STOPPING);
         d = proc_description(p, 0);
         ck_assert_str_eq(d, "");
         free(d);
-        p->state = PROC_STOPPED;
+        pose_state(p, PROC_STOPPED);
         setenv("TZ", "UTC", 1);
         tzset();
         p->stop_time = 1795861200;      /* 2026-11-28 10:20:00 UTC */
@@ -923,7 +931,7 @@ START_TEST(test_description_formats)
         d = proc_description(p, 0);
         ck_assert_str_eq(d, "Not started");
         free(d);
-        p->state = PROC_STOPPED;
+        pose_state(p, PROC_STOPPED);
         p->pid = 0;
         proc_free(p);
         freecfg(c);
