@@ -4,7 +4,6 @@
 #include "core/logfile.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,20 +111,13 @@ close_file(struct logfile *lf)
         lf->fd = -1;
 }
 
-/* Incidents go to the owner's report function: logfile never logs (the main log is a logfile). */
-static void __attribute__((format(printf, 2, 3)))
-report(struct logfile *lf, const char *fmt, ...)
+/* Incidents go to the owner's report function: logfile never logs (the main log is a logfile).
+ * msg is malloc'd and freed here. */
+static void
+report(struct logfile *lf, char *msg)
 {
-        if (!lf->report)
-                return;
-        va_list ap;
-        char *msg;
-        va_start(ap, fmt);
-        int r = vasprintf(&msg, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return;
-        lf->report(lf->report_ctx, msg);
+        if (lf->report)
+                lf->report(lf->report_ctx, msg);
         free(msg);
 }
 
@@ -136,9 +128,9 @@ fail(struct logfile *lf, int err, const char *what)
         bool first = !lf->failing;
         lf->failing = true;
         lf->next_retry = time_monotonic() + RETRY_INTERVAL;
-        if (first)
-                report(lf, "log file '%s': %s: %s; dropping output until it can be written again",
-                       lf->path, what, strerror(err));
+        if (first && lf->report)
+                report(lf, xasprintf("log file '%s': %s: %s; dropping output until it can be written again",
+                                     lf->path, what, strerror(err)));
 }
 
 static void
@@ -148,8 +140,8 @@ recovered(struct logfile *lf)
         unsigned long long n = lf->incident_dropped;
         lf->failing = false;
         lf->incident_dropped = 0;
-        if (was)
-                report(lf, "log file '%s': writing again, %llu bytes were dropped", lf->path, n);
+        if (was && lf->report)
+                report(lf, xasprintf("log file '%s': writing again, %llu bytes were dropped", lf->path, n));
 }
 
 static void
