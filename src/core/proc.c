@@ -41,7 +41,7 @@ static struct {
         struct proc *due_head, *due_tail;
         ev_prepare due_prepare;
         ev_idle due_idle;
-} P = { .autorestart = true };
+} S = { .autorestart = true };
 
 /* What proc.c keeps about a process besides its public face (proc.h): allocated in one block with
  * it (struct proc_obj), reached through p->in. */
@@ -85,42 +85,42 @@ pid_slot(pid_t pid, size_t nbuckets)
 static void
 pid_grow(void)
 {
-        size_t n = P.nbuckets ? P.nbuckets * 2 : 64;
+        size_t n = S.nbuckets ? S.nbuckets * 2 : 64;
         struct proc **b = xcalloc(n, sizeof *b);
 
-        for (size_t i = 0; i < P.nbuckets; i++)
-                for (struct proc *q = P.buckets[i], *next; q; q = next) {
+        for (size_t i = 0; i < S.nbuckets; i++)
+                for (struct proc *q = S.buckets[i], *next; q; q = next) {
                         next = q->in->pid_next;
                         size_t s = pid_slot(q->pid, n);
                         q->in->pid_next = b[s];
                         b[s] = q;
                 }
-        free(P.buckets);
-        P.buckets = b;
-        P.nbuckets = n;
+        free(S.buckets);
+        S.buckets = b;
+        S.nbuckets = n;
 }
 
 static void
 pid_insert(struct proc *p)
 {
-        if (P.count + 1 > P.nbuckets)
+        if (S.count + 1 > S.nbuckets)
                 pid_grow();
-        size_t s = pid_slot(p->pid, P.nbuckets);
-        p->in->pid_next = P.buckets[s];
-        P.buckets[s] = p;
-        P.count++;
+        size_t s = pid_slot(p->pid, S.nbuckets);
+        p->in->pid_next = S.buckets[s];
+        S.buckets[s] = p;
+        S.count++;
 }
 
 static void
 pid_remove(struct proc *p)
 {
-        if (!P.nbuckets || p->pid <= 0)
+        if (!S.nbuckets || p->pid <= 0)
                 return;
-        for (struct proc **pp = &P.buckets[pid_slot(p->pid, P.nbuckets)]; *pp; pp = &(*pp)->in->pid_next)
+        for (struct proc **pp = &S.buckets[pid_slot(p->pid, S.nbuckets)]; *pp; pp = &(*pp)->in->pid_next)
                 if (*pp == p) {
                         *pp = p->in->pid_next;
                         p->in->pid_next = NULL;
-                        P.count--;
+                        S.count--;
                         return;
                 }
 }
@@ -128,9 +128,9 @@ pid_remove(struct proc *p)
 struct proc *
 proc_by_pid(pid_t pid)
 {
-        if (!P.nbuckets || pid <= 0)
+        if (!S.nbuckets || pid <= 0)
                 return NULL;
-        for (struct proc *q = P.buckets[pid_slot(pid, P.nbuckets)]; q; q = q->in->pid_next)
+        for (struct proc *q = S.buckets[pid_slot(pid, S.nbuckets)]; q; q = q->in->pid_next)
                 if (q->pid == pid)
                         return q;
         return NULL;
@@ -139,7 +139,7 @@ proc_by_pid(pid_t pid)
 size_t
 proc_count_running(void)
 {
-        return P.count;
+        return S.count;
 }
 
 /* --- lifetime -------------------------------------------------------------------------------- */
@@ -149,20 +149,20 @@ hold_back(struct proc *p)
 {
         if (p->in->held_back)
                 return;
-        if (P.nheld == P.capheld) {
-                P.capheld = P.capheld ? P.capheld * 2 : 16;
-                P.held = xrealloc(P.held, P.capheld * sizeof *P.held);
+        if (S.nheld == S.capheld) {
+                S.capheld = S.capheld ? S.capheld * 2 : 16;
+                S.held = xrealloc(S.held, S.capheld * sizeof *S.held);
         }
-        P.held[P.nheld++] = p;
+        S.held[S.nheld++] = p;
         p->in->held_back = true;
 }
 
 static void
 unhold(struct proc *p)
 {
-        for (size_t i = 0; p->in->held_back && i < P.nheld; i++)
-                if (P.held[i] == p) {
-                        P.held[i] = P.held[--P.nheld];
+        for (size_t i = 0; p->in->held_back && i < S.nheld; i++)
+                if (S.held[i] == p) {
+                        S.held[i] = S.held[--S.nheld];
                         break;
                 }
         p->in->held_back = false;
@@ -175,15 +175,15 @@ due_add(struct proc *p)
                 return;
         p->in->due = true;
         p->in->due_next = NULL;
-        p->in->due_prev = P.due_tail;
-        if (P.due_tail)
-                P.due_tail->in->due_next = p;
+        p->in->due_prev = S.due_tail;
+        if (S.due_tail)
+                S.due_tail->in->due_next = p;
         else
-                P.due_head = p;
-        P.due_tail = p;
-        if (!ev_is_active(&P.due_prepare)) {
-                ev_prepare_start(P.loop, &P.due_prepare);
-                ev_idle_start(P.loop, &P.due_idle);
+                S.due_head = p;
+        S.due_tail = p;
+        if (!ev_is_active(&S.due_prepare)) {
+                ev_prepare_start(S.loop, &S.due_prepare);
+                ev_idle_start(S.loop, &S.due_idle);
         }
 }
 
@@ -195,16 +195,16 @@ due_remove(struct proc *p)
         if (p->in->due_prev)
                 p->in->due_prev->in->due_next = p->in->due_next;
         else
-                P.due_head = p->in->due_next;
+                S.due_head = p->in->due_next;
         if (p->in->due_next)
                 p->in->due_next->in->due_prev = p->in->due_prev;
         else
-                P.due_tail = p->in->due_prev;
+                S.due_tail = p->in->due_prev;
         p->in->due = false;
         p->in->due_next = p->in->due_prev = NULL;
-        if (!P.due_head && ev_is_active(&P.due_prepare)) {
-                ev_prepare_stop(P.loop, &P.due_prepare);
-                ev_idle_stop(P.loop, &P.due_idle);
+        if (!S.due_head && ev_is_active(&S.due_prepare)) {
+                ev_prepare_stop(S.loop, &S.due_prepare);
+                ev_idle_stop(S.loop, &S.due_idle);
         }
 }
 
@@ -223,7 +223,7 @@ auto_start_event(const struct proc *p)
 static void
 proc_on_due(struct ev_loop *loop, ev_prepare *w, int revents)
 {
-        struct proc *p = P.due_head;
+        struct proc *p = S.due_head;
 
         (void)loop;
         (void)w;
@@ -231,7 +231,7 @@ proc_on_due(struct ev_loop *loop, ev_prepare *w, int revents)
         if (!p)
                 return;
         due_remove(p);
-        if (!P.autorestart) {
+        if (!S.autorestart) {
                 hold_back(p);
                 return;
         }
@@ -254,8 +254,8 @@ really_free(struct proc *p)
 {
         unhold(p);
         due_remove(p);
-        if (P.loop)
-                ev_timer_stop(P.loop, &p->in->timer);
+        if (S.loop)
+                ev_timer_stop(S.loop, &p->in->timer);
         if (p->pid > 0) {
                 /* contract violation by the caller; do not leave a worker nobody owns */
                 log_warn("can't happen: freeing '%s' with pid %d, killing it", p->cfg->name, (int)p->pid);
@@ -300,7 +300,7 @@ proc_new(const struct cfg_proc *cfg, struct proc_group *group)
         p->cfg = cfg;
         p->group = group;
         ev_timer_init(&p->in->timer, proc_on_timer, 0., 0.);
-        p->log = outlog_new(P.loop, cfg, &P.oenv);
+        p->log = outlog_new(S.loop, cfg, &S.oenv);
         return p;
 }
 
@@ -416,7 +416,7 @@ set_spawnerr(struct proc *p, char *msg)
 static int
 do_spawn(struct proc *p)
 {
-        struct spawn_spec spec = { .cfg = p->cfg, .server_url = P.server_url };
+        struct spawn_spec spec = { .cfg = p->cfg, .server_url = S.server_url };
         enum fault f;
         char *msg = NULL;
         int r;
@@ -462,9 +462,9 @@ do_spawn(struct proc *p)
 static void
 arm(struct proc *p, double after)
 {
-        ev_timer_stop(P.loop, &p->in->timer);
+        ev_timer_stop(S.loop, &p->in->timer);
         ev_timer_set(&p->in->timer, after > 0 ? after : 0., 0.);
-        ev_timer_start(P.loop, &p->in->timer);
+        ev_timer_start(S.loop, &p->in->timer);
 }
 
 static void
@@ -539,7 +539,7 @@ apply(struct proc *p, enum proc_event ev)
 
         /* 1. the old deadline is void once the state changes or a new one is armed */
         if (to != from || (cell.actions & ACT_ARM_ANY))
-                ev_timer_stop(P.loop, &p->in->timer);
+                ev_timer_stop(S.loop, &p->in->timer);
         /* 2. bookkeeping: the exit just reaped, flags, the backoff counter */
         record(p, cell.actions);
         /* 3. spawn or signal */
@@ -577,7 +577,7 @@ apply(struct proc *p, enum proc_event ev)
                          * when the process is about to be reaped); shutdown and reload
                          * (automatic starts off) use sup's "waiting for … to die" instead */
                         p->in->next_report = 0;
-                        if (P.autorestart) {
+                        if (S.autorestart) {
                                 log_info("waiting for %s to stop", c->name);
                                 p->in->next_report = now + REPORT_EVERY;
                         }
@@ -605,7 +605,7 @@ apply(struct proc *p, enum proc_event ev)
                 return fsm_classify_backoff(p->backoff, c->startretries);
         if (to == PROC_EXITED && from != PROC_EXITED) {
                 if (fsm_classify_autorestart(c->autorestart, p->in->exit_expected, true) != PE_NONE) {
-                        if (P.autorestart)
+                        if (S.autorestart)
                                 due_add(p);
                         else
                                 hold_back(p);
@@ -679,16 +679,16 @@ proc_signal(struct proc *p, int sig)
 void
 proc_set_autorestart(bool allowed)
 {
-        P.autorestart = allowed;
+        S.autorestart = allowed;
         /* queued starts are held back like the ones that fall due from now on */
-        while (!P.autorestart && P.due_head) {
-                struct proc *p = P.due_head;
+        while (!S.autorestart && S.due_head) {
+                struct proc *p = S.due_head;
                 due_remove(p);
                 hold_back(p);
         }
         /* one at a time from the end: a dispatch may free (and so unhold) any other */
-        while (P.autorestart && P.nheld) {
-                struct proc *p = P.held[--P.nheld];
+        while (S.autorestart && S.nheld) {
+                struct proc *p = S.held[--S.nheld];
                 enum proc_event ev;
                 p->in->held_back = false;
                 if ((ev = auto_start_event(p)) != PE_NONE)
@@ -716,7 +716,7 @@ proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
                 }
                 break;
         case PE_BACKOFF_ELAPSED:
-                if (!P.autorestart)
+                if (!S.autorestart)
                         hold_back(p);   /* shutting down or reloading: stay in BACKOFF */
                 else
                         due_add(p);
@@ -782,34 +782,34 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
 void
 proc_setup(const struct proc_env *env)
 {
-        if (P.loop && ev_is_active(&P.child))
-                ev_child_stop(P.loop, &P.child);
-        if (P.loop && ev_is_active(&P.due_prepare)) {
-                ev_prepare_stop(P.loop, &P.due_prepare);
-                ev_idle_stop(P.loop, &P.due_idle);
+        if (S.loop && ev_is_active(&S.child))
+                ev_child_stop(S.loop, &S.child);
+        if (S.loop && ev_is_active(&S.due_prepare)) {
+                ev_prepare_stop(S.loop, &S.due_prepare);
+                ev_idle_stop(S.loop, &S.due_idle);
         }
-        free(P.server_url);
-        free(P.childlogdir);
-        free(P.identifier);
-        P.loop = env->loop;
-        P.server_url = env->server_url ? xstrdup(env->server_url) : NULL;
-        P.childlogdir = env->childlogdir ? xstrdup(env->childlogdir) : NULL;
-        P.identifier = env->identifier ? xstrdup(env->identifier) : NULL;
-        P.strip_ansi = env->strip_ansi;
-        P.oenv = (struct outlog_env){
-                .childlogdir = P.childlogdir,
-                .identifier = P.identifier,
-                .strip_ansi = P.strip_ansi,
+        free(S.server_url);
+        free(S.childlogdir);
+        free(S.identifier);
+        S.loop = env->loop;
+        S.server_url = env->server_url ? xstrdup(env->server_url) : NULL;
+        S.childlogdir = env->childlogdir ? xstrdup(env->childlogdir) : NULL;
+        S.identifier = env->identifier ? xstrdup(env->identifier) : NULL;
+        S.strip_ansi = env->strip_ansi;
+        S.oenv = (struct outlog_env){
+                .childlogdir = S.childlogdir,
+                .identifier = S.identifier,
+                .strip_ansi = S.strip_ansi,
         };
         /* One catch-all child watcher on the default loop: libev reaps every child with
          * waitpid(-1) and hands us rpid; we dispatch through the pid hash. */
-        ev_child_init(&P.child, proc_on_child, 0, 0);
-        ev_child_start(P.loop, &P.child);
-        ev_prepare_init(&P.due_prepare, proc_on_due);
-        ev_idle_init(&P.due_idle, proc_on_due_idle);
-        if (P.due_head) {
-                ev_prepare_start(P.loop, &P.due_prepare);
-                ev_idle_start(P.loop, &P.due_idle);
+        ev_child_init(&S.child, proc_on_child, 0, 0);
+        ev_child_start(S.loop, &S.child);
+        ev_prepare_init(&S.due_prepare, proc_on_due);
+        ev_idle_init(&S.due_idle, proc_on_due_idle);
+        if (S.due_head) {
+                ev_prepare_start(S.loop, &S.due_prepare);
+                ev_idle_start(S.loop, &S.due_idle);
         }
 }
 
