@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* proc — the process table and runtime: struct proc objects, the pid → proc hash (O(1) exit
- * dispatch), the one catch-all ev_child, one ev_timer per process whose meaning follows the state,
- * and the code that carries out the actions fsm.c returns. proc_set_state is the only writer of
+/* proc — the process table and runtime: struct proc objects (indexed by pid in proc_pid.c), the
+ * one catch-all ev_child, one ev_timer per process whose meaning follows the state, and the code
+ * that carries out the actions fsm.c returns. proc_set_state is the only writer of
  * p->state; it records the time and notifies watchers. */
 #include "core/proc.h"
 
 #include <errno.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "cfg/cfg.h"
 #include "core/log.h"
 #include "core/outlog.h"
+#include "core/proc_int.h"
 #include "core/spawn.h"
 #include "shared/util.h"
 
@@ -31,9 +31,6 @@ static struct {
         struct outlog_env oenv;
         ev_child child;
         bool autorestart;
-        /* pid → proc: chained hash, power-of-two buckets, grown at load factor 1 */
-        struct proc **buckets;
-        size_t nbuckets, count;
         /* processes whose automatic start fell due while automatic starts were off */
         struct proc **held;
         size_t nheld, capheld;
@@ -43,104 +40,8 @@ static struct {
         ev_idle due_idle;
 } S = { .autorestart = true };
 
-/* What proc.c keeps about a process besides its public face (proc.h): allocated in one block with
- * it (struct proc_obj), reached through p->in. */
-struct proc_int {
-        ev_timer timer;                 /* one deadline; meaning depends on state */
-        struct proc_watch *watchers;
-        struct proc *pid_next;          /* pid hash chain */
-        double state_time;              /* wall clock of the last state change */
-        double stop_deadline;           /* monotonic: SIGKILL due (STOPPING) */
-        double next_report;             /* monotonic: next "waiting for x to stop" (STOPPING) */
-        bool stop_requested;            /* an explicit stop is in progress */
-        pid_t reaped_pgid;              /* process group of the process just reaped */
-        int user_signal;                /* proc_signal's signal while it is dispatched */
-        enum fault last_fault;          /* the spawn failure of the current command */
-        bool exit_expected;             /* the last exit's status was in exitcodes */
-        int exit_code;                  /* the last exit's status (-1 after a signal) */
-        char exit_what[96];             /* and its text: "exit status 1", "terminated by SIGKILL" */
-        unsigned busy;                  /* dispatch depth: proc_free is deferred while > 0 */
-        bool dead;                      /* proc_free was called while busy */
-        bool held_back;                 /* an automatic start waits for proc_set_autorestart(true) */
-        bool due;                       /* in the queue of automatic starts (below) */
-        struct proc *due_next, *due_prev;
-};
-
-struct proc_obj {
-        struct proc pub;
-        struct proc_int in;
-};
-
 static void proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents);
 static void dispatch(struct proc *p, enum proc_event ev);
-
-/* --- pid index ------------------------------------------------------------------------------- */
-
-static size_t
-pid_slot(pid_t pid, size_t nbuckets)
-{
-        return (size_t)(((uint32_t)pid * 2654435761u) & (uint32_t)(nbuckets - 1));
-}
-
-static void
-pid_grow(void)
-{
-        size_t n = S.nbuckets ? S.nbuckets * 2 : 64;
-        struct proc **b = xcalloc(n, sizeof *b);
-
-        for (size_t i = 0; i < S.nbuckets; i++)
-                for (struct proc *q = S.buckets[i], *next; q; q = next) {
-                        next = q->in->pid_next;
-                        size_t s = pid_slot(q->pid, n);
-                        q->in->pid_next = b[s];
-                        b[s] = q;
-                }
-        free(S.buckets);
-        S.buckets = b;
-        S.nbuckets = n;
-}
-
-static void
-pid_insert(struct proc *p)
-{
-        if (S.count + 1 > S.nbuckets)
-                pid_grow();
-        size_t s = pid_slot(p->pid, S.nbuckets);
-        p->in->pid_next = S.buckets[s];
-        S.buckets[s] = p;
-        S.count++;
-}
-
-static void
-pid_remove(struct proc *p)
-{
-        if (!S.nbuckets || p->pid <= 0)
-                return;
-        for (struct proc **pp = &S.buckets[pid_slot(p->pid, S.nbuckets)]; *pp; pp = &(*pp)->in->pid_next)
-                if (*pp == p) {
-                        *pp = p->in->pid_next;
-                        p->in->pid_next = NULL;
-                        S.count--;
-                        return;
-                }
-}
-
-struct proc *
-proc_by_pid(pid_t pid)
-{
-        if (!S.nbuckets || pid <= 0)
-                return NULL;
-        for (struct proc *q = S.buckets[pid_slot(pid, S.nbuckets)]; q; q = q->in->pid_next)
-                if (q->pid == pid)
-                        return q;
-        return NULL;
-}
-
-size_t
-proc_count_running(void)
-{
-        return S.count;
-}
 
 /* --- lifetime -------------------------------------------------------------------------------- */
 
@@ -259,7 +160,7 @@ really_free(struct proc *p)
         if (p->pid > 0) {
                 /* contract violation by the caller; do not leave a worker nobody owns */
                 log_warn("can't happen: freeing '%s' with pid %d, killing it", p->cfg->name, (int)p->pid);
-                pid_remove(p);
+                proc_pid_remove(p);
                 (void)kill(p->pid, SIGKILL);
         }
         for (struct proc_watch *w = p->in->watchers, *next; w; w = next) {
@@ -443,7 +344,7 @@ do_spawn(struct proc *p)
                         if (pid > 0) {
                                 p->pid = pid;
                                 p->start_mono = time_monotonic();
-                                pid_insert(p);
+                                proc_pid_insert(p);
                                 outlog_started(p->log, pid);
                                 log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
                                 return 0;
@@ -767,7 +668,7 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
                 return;
         }
         c = p->cfg;
-        pid_remove(p);
+        proc_pid_remove(p);
         if (p->log)
                 outlog_exited(p->log);
         /* the exit's facts; what they mean for the process is the cell's to say (record()) */
