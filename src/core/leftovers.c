@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* leftovers — what still descends from corrald once its workers are stopped: process-group members
- * a worker left behind and orphans adopted as subreaper. Found by one /proc scan, killed with
- * SIGKILL. Only the end of a stop sequence and the final exit use it. */
+/* leftovers — what still descends from corrald's workers once they are stopped: process-group
+ * members a worker left behind and orphans adopted as subreaper. Found by one /proc scan, killed
+ * with SIGKILL. Only the end of a stop sequence and the final exit use it. */
 #include "core/leftovers.h"
 
 #include <dirent.h>
@@ -17,7 +17,7 @@
 #include "shared/util.h"
 
 struct pp {
-        pid_t pid, ppid;
+        pid_t pid, ppid, sid;
 };
 
 static int
@@ -53,14 +53,14 @@ leftovers_kill(void)
                 buf[len] = '\0';
                 char *rp = strrchr(buf, ')');
                 char st;
-                int ppid;
-                if (!rp || sscanf(rp + 1, " %c %d", &st, &ppid) != 2 || st == 'Z')
+                int ppid, pgrp, sid;
+                if (!rp || sscanf(rp + 1, " %c %d %d %d", &st, &ppid, &pgrp, &sid) != 4 || st == 'Z')
                         continue;
                 if (n == cap) {
                         cap = cap ? 2 * cap : 256;
                         v = xrealloc(v, cap * sizeof *v);
                 }
-                v[n++] = (struct pp){ (pid_t)pid, (pid_t)ppid };
+                v[n++] = (struct pp){ (pid_t)pid, (pid_t)ppid, (pid_t)sid };
         }
         closedir(d);
 
@@ -88,7 +88,7 @@ leftovers_kill(void)
                                 verdict = 1;
                                 break;
                         }
-                        struct pp key = { v[k].ppid, 0 };
+                        struct pp key = { v[k].ppid, 0, 0 };
                         struct pp *parent = v[k].ppid > 0 ? bsearch(&key, v, n, sizeof *v, cmp_pp) : NULL;
                         if (!parent || v[k].pid == self)
                                 break;
@@ -97,8 +97,13 @@ leftovers_kill(void)
                 for (size_t j = 0; j < len; j++)
                         mark[chain[j]] = verdict;
         }
+        /* Every worker starts its own session (spawn calls setsid), and no process can join a
+         * session it did not start, so whatever descends from a worker is in another session
+         * than ours. A child in our session was forked by this process itself without spawn
+         * (a sanitizer's or fuzzer's helper, a test's child): not ours to kill. */
+        pid_t own_sid = getsid(0);
         for (size_t i = 0; i < n; i++)
-                if (mark[i] == 1 && v[i].pid != self) {
+                if (mark[i] == 1 && v[i].pid != self && v[i].sid != own_sid) {
                         count++;
                         log_debug("killing leftover process %ld with SIGKILL", (long)v[i].pid);
                         (void)kill(v[i].pid, SIGKILL);

@@ -5,7 +5,8 @@
 
 #include <stddef.h>
 
-/* SIGKILL every live descendant of this process (one /proc scan). Returns how many were
+/* SIGKILL every live descendant of this process outside its session, i.e. what descends from a
+ * worker (spawn gives each its own session), not helpers forked otherwise (one /proc scan). Returns how many were
  * signalled; reaping them is the caller's (libev's while the loop runs). */
 size_t leftovers_kill(void);
 
