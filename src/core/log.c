@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* log — the daemon's main log: supervisord's line format to a rotated file (or syslog), echoed to
- * stderr in the foreground without ever blocking. It sits above logfile.c (which never logs): the
+ * stdout in the foreground without ever blocking. It sits above logfile.c (which never logs): the
  * main log file's own incidents come back through on_incident and are said once the file call is
  * over. */
 #include "core/log.h"
@@ -26,6 +26,12 @@
  * (they cannot be written into the file that is failing; see flush_incidents). */
 #define MAX_INCIDENTS 4
 
+/* A standard stream, written without ever blocking. */
+struct echo {
+        int fd;                         /* our own non-blocking description of it, or -1 */
+        bool sock;                      /* a socket (journald): send(MSG_DONTWAIT) */
+};
+
 static struct {
         enum log_level level;
         struct logfile *file;
@@ -33,14 +39,13 @@ static struct {
         off_t file_maxbytes;
         int file_backups;
         bool to_syslog;
-        bool echo;
-        int echo_fd;                    /* our own non-blocking description of stderr */
+        bool echo;                      /* foreground: every line to stdout, as supervisord -n */
+        struct echo out, err;           /* stdout (the echo), stderr (before log_open, incidents) */
         double file_retry;              /* monotonic, while file cannot be opened */
         bool opened;                    /* log_open was called */
-        bool echo_sock;                 /* stderr is a socket: send(MSG_DONTWAIT) */
         char *incident[MAX_INCIDENTS];
         size_t nincident;
-} S = { .level = LOGL_INFO, .echo_fd = -1 };
+} S = { .level = LOGL_INFO, .out = { -1, false }, .err = { -1, false } };
 
 static const char *const names[LOGL__COUNT] = { "CRIT", "ERRO", "WARN", "INFO", "DEBG", "TRAC", "BLAT" };
 static const int syslog_prio[LOGL__COUNT] = { LOG_CRIT, LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG,
@@ -60,19 +65,30 @@ log_level_parse(const char *s, enum log_level *ret)
         return -EINVAL;
 }
 
-/* stderr gets its own open file description with O_NONBLOCK, so that a stuck terminal or pipe
- * drops lines instead of stalling the loop, without changing the flags of the description we
- * share with our parent. A socket cannot be reopened this way: then fd 2 is used as it is. */
+/* A standard stream gets its own open file description with O_NONBLOCK, so that a stuck
+ * terminal or pipe drops lines instead of stalling the loop, without changing the flags of the
+ * description we share with our parent. A socket cannot be reopened this way: then the fd is used
+ * as it is. */
 static void
-open_echo(void)
+open_echo(struct echo *e, int std_fd)
 {
-        if (S.echo_fd >= 0)
+        if (e->fd >= 0)
                 return;
-        S.echo_fd = open("/proc/self/fd/2", O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-        if (S.echo_fd < 0)
-                S.echo_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+        char path[32];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", std_fd);
+        e->fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+        if (e->fd < 0)
+                e->fd = fcntl(std_fd, F_DUPFD_CLOEXEC, 3);
         struct stat st;
-        S.echo_sock = S.echo_fd >= 0 && fstat(S.echo_fd, &st) == 0 && S_ISSOCK(st.st_mode);
+        e->sock = e->fd >= 0 && fstat(e->fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static void
+close_echo(struct echo *e)
+{
+        if (e->fd >= 0)
+                close(e->fd);
+        e->fd = -1;
 }
 
 /* The main log file reports its incidents here, from inside a logfile_* call: keep them for
@@ -124,9 +140,10 @@ log_open(const struct log_options *opt)
         log_close();
         S.opened = true;
         S.level = opt->level;
-        S.echo = opt->echo_stderr;
+        S.echo = opt->echo_stdout;
         if (S.echo)
-                open_echo();
+                open_echo(&S.out, STDOUT_FILENO);
+        open_echo(&S.err, STDERR_FILENO);
         if (!opt->path)
                 return 0;
         if (!strcmp(opt->path, "syslog")) {
@@ -150,9 +167,8 @@ log_close(void)
         if (S.to_syslog)
                 closelog();
         S.to_syslog = false;
-        if (S.echo_fd >= 0)
-                close(S.echo_fd);
-        S.echo_fd = -1;
+        close_echo(&S.out);
+        close_echo(&S.err);
         S.opened = false;
         while (S.nincident)
                 free(S.incident[--S.nincident]);
@@ -209,12 +225,12 @@ log_enabled(enum log_level l)
 }
 
 static void
-write_echo(const char *s, size_t n)
+write_echo(const struct echo *e, int std_fd, const char *s, size_t n)
 {
-        int fd = S.echo_fd >= 0 ? S.echo_fd : STDERR_FILENO;
+        int fd = e->fd >= 0 ? e->fd : std_fd;
         while (n > 0) {
-                ssize_t w = S.echo_sock && fd == S.echo_fd ? send(fd, s, n, MSG_DONTWAIT | MSG_NOSIGNAL)
-                                                           : write(fd, s, n);
+                ssize_t w = e->sock && fd == e->fd ? send(fd, s, n, MSG_DONTWAIT | MSG_NOSIGNAL)
+                                                   : write(fd, s, n);
                 if (w < 0 && errno == EINTR)
                         continue;
                 if (w <= 0)
@@ -224,7 +240,7 @@ write_echo(const char *s, size_t n)
         }
 }
 
-/* One line to the sinks; echo_only: to stderr alone (the main log file reporting itself). */
+/* One line to the sinks; echo_only: to the terminal alone (the main log file reporting itself). */
 static void
 emit(enum log_level l, bool echo_only, const char *fmt, va_list ap)
 {
@@ -257,10 +273,12 @@ emit(enum log_level l, bool echo_only, const char *fmt, va_list ap)
         n += (size_t)m;
         line[n++] = '\n';
 
-        /* stderr: before log_open, in the foreground, and when the main log reports its own
-         * failure (it cannot write that into itself). */
-        if (!S.opened || S.echo || echo_only)
-                write_echo(line, n);
+        /* stdout in the foreground (supervisord -n echoes there); stderr before log_open and
+         * when the main log reports its own failure (it cannot write that into itself). */
+        if (S.opened && S.echo)
+                write_echo(&S.out, STDOUT_FILENO, line, n);
+        else if (!S.opened || echo_only)
+                write_echo(&S.err, STDERR_FILENO, line, n);
         if (!echo_only) {
                 if (!S.file && S.file_path && time_monotonic() >= S.file_retry) {
                         /* The main log could not be opened: try again once a second. */

@@ -365,7 +365,7 @@ main(int argc, char **argv)
                 .maxbytes = sd->logfile_maxbytes,
                 .backups = sd->logfile_backups,
                 .level = level,
-                .echo_stderr = sd->nodaemon && !sd->silent,
+                .echo_stdout = sd->nodaemon && !sd->silent,
         };
         int r = log_open(&lo);
         if (r < 0) {

@@ -12,7 +12,7 @@ Usage in a test:
         pid = d.pid_of('a')
 
 Until the control plane is available, observe through /proc and the log (corrald -n echoes its
-main log to stderr): d.wait_log(), d.spawned_pids(name). d.require_ctl() skips a test that needs
+main log to stdout): d.wait_log(), d.spawned_pids(name). d.require_ctl() skips a test that needs
 supervisorctl when the daemon serves no control socket.
 """
 import os

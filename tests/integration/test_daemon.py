@@ -226,3 +226,23 @@ def test_sd_notify_ready_reloading_stopping(corral, tmp_path):
         assert b"STOPPING=1" in s.recv(4096)
     finally:
         s.close()
+
+
+def test_foreground_echoes_the_log_to_stdout_as_supervisord_does(tmp_path):
+    """supervisord -n echoes its log to stdout (-s silences it); stderr stays quiet (issue 18)."""
+    conf = tmp_path / "c.conf"
+    conf.write_text(compose_config(str(tmp_path), "[program:a]\ncommand=/bin/sleep 1000\n"))
+    for extra, echoed in (((), True), (("-s",), False)):
+        out, err = tmp_path / "out", tmp_path / "err"
+        with open(out, "wb") as o, open(err, "wb") as e:
+            p = subprocess.Popen([CORRALD, "-n", "-c", str(conf), *extra], stdin=subprocess.DEVNULL,
+                                 stdout=o, stderr=e)
+        try:
+            log = tmp_path / "corrald.log"
+            wait_until(lambda: log.exists() and STARTED in log.read_text(), what="started")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            assert p.wait(30) == 0
+        (tmp_path / "corrald.log").unlink()
+        assert (STARTED in out.read_text()) == echoed, out.read_text()
+        assert STARTED not in err.read_text(), err.read_text()

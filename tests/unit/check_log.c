@@ -151,27 +151,37 @@ START_TEST(no_file)
 }
 END_TEST
 
-START_TEST(echo_to_stderr)
+/* supervisord -n echoes its log to stdout (issue 18); stderr stays for what precedes the log. */
+START_TEST(echo_to_stdout)
 {
-        char *p = xasprintf("%s/main.log", tmpdir), *errp = xasprintf("%s/stderr", tmpdir);
-        int fd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int saved = dup(2);
-        dup2(fd, 2);
+        char *p = xasprintf("%s/main.log", tmpdir), *outp = xasprintf("%s/stdout", tmpdir);
+        char *errp = xasprintf("%s/stderr", tmpdir);
+        int fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int efd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int saved = dup(1), saved_err = dup(2);
+        dup2(fd, 1);
+        dup2(efd, 2);
         close(fd);
-        struct log_options o = { .path = p, .level = LOGL_INFO, .echo_stderr = true };
+        close(efd);
+        struct log_options o = { .path = p, .level = LOGL_INFO, .echo_stdout = true };
         ck_assert_int_eq(log_open(&o), 0);
         log_info("both places");
         log_close();
-        dup2(saved, 2);
+        dup2(saved, 1);
+        dup2(saved_err, 2);
         close(saved);
-        char *e = slurp(errp), *d = slurp(p);
-        ck_assert_ptr_nonnull(strstr(e, " INFO both places\n"));
+        close(saved_err);
+        char *out = slurp(outp), *e = slurp(errp), *d = slurp(p);
+        ck_assert_ptr_nonnull(strstr(out, " INFO both places\n"));
         ck_assert_ptr_nonnull(strstr(d, " INFO both places\n"));
-        /* The shared stderr description was not made non-blocking. */
-        ck_assert_int_eq(fcntl(2, F_GETFL) & O_NONBLOCK, 0);
+        ck_assert_ptr_null(strstr(e, "both places"));
+        /* The shared stdout description was not made non-blocking. */
+        ck_assert_int_eq(fcntl(1, F_GETFL) & O_NONBLOCK, 0);
+        free(out);
         free(e);
         free(d);
         free(p);
+        free(outp);
         free(errp);
 }
 END_TEST
@@ -180,9 +190,9 @@ START_TEST(echo_to_socket_never_blocks)
 {
         int sv[2];
         ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-        int saved = dup(2);
-        dup2(sv[0], 2);
-        struct log_options o = { .path = NULL, .level = LOGL_INFO, .echo_stderr = true };
+        int saved = dup(1);
+        dup2(sv[0], 1);
+        struct log_options o = { .path = NULL, .level = LOGL_INFO, .echo_stdout = true };
         ck_assert_int_eq(log_open(&o), 0);
         log_info("to the journal");
         char buf[256] = { 0 };
@@ -194,7 +204,7 @@ START_TEST(echo_to_socket_never_blocks)
         for (int i = 0; i < 100; i++)   /* nobody reads: must drop, not block */
                 log_info("%s", big);
         log_close();
-        dup2(saved, 2);
+        dup2(saved, 1);
         close(saved);
         free(big);
         close(sv[0]);
@@ -230,7 +240,7 @@ log_suite(void)
         tcase_add_test(tc, long_message);
         tcase_add_test(tc, rotation_reopen_clear);
         tcase_add_test(tc, no_file);
-        tcase_add_test(tc, echo_to_stderr);
+        tcase_add_test(tc, echo_to_stdout);
         tcase_add_test(tc, echo_to_socket_never_blocks);
         suite_add_tcase(s, tc);
         tc = tcase_create("errors");
