@@ -27,6 +27,8 @@ struct logfile {
         int backups;
         mode_t mode;
         bool regular;                   /* a rotatable regular file */
+        bool private_name;              /* generated (AUTO): O_NOFOLLOW, O_EXCL at creation */
+        bool created;                   /* opened once already */
         bool sock;                      /* a socket (journald's stdout): send() non-blocking */
         bool failing;                   /* inside an incident (reported once) */
         unsigned long long dropped;     /* total bytes dropped */
@@ -79,8 +81,12 @@ open_file(struct logfile *lf)
 {
         /* O_NONBLOCK: a FIFO without a reader fails with ENXIO instead of blocking the loop, and a
          * pipe or tty that is full drops instead of stalling. No effect on regular files. */
-        int fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
-                      lf->mode);
+        int flags = O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+        /* A generated name (AUTO, often in /tmp) is never followed through a symlink, and is
+         * created by us the first time: one planted there in the meantime is refused. */
+        if (lf->private_name)
+                flags |= O_NOFOLLOW | (lf->created ? 0 : O_EXCL);
+        int fd = open(lf->path, flags, lf->mode);
         if (fd < 0 && errno == ENXIO && std_fd_of(lf->path) >= 0) {
                 /* /dev/stdout is a socket (systemd's journal stream) and cannot be opened again:
                  * share our own fd instead; writes then use send(MSG_DONTWAIT). */
@@ -97,6 +103,7 @@ open_file(struct logfile *lf)
                 return r;
         }
         lf->fd = fd;
+        lf->created = true;
         lf->regular = S_ISREG(st.st_mode) && !path_is_special(lf->path);
         lf->sock = S_ISSOCK(st.st_mode);
         lf->size = lf->regular ? st.st_size : 0;
@@ -179,15 +186,28 @@ logfile_open(const char *path, off_t maxbytes, int backups, mode_t mode)
         return lf;
 }
 
-struct logfile *
-logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode, logfile_report_fn *fn, void *ctx)
+static struct logfile *
+new_retrying(struct logfile *lf, logfile_report_fn *fn, void *ctx)
 {
-        struct logfile *lf = alloc(path, maxbytes, backups, mode);
         logfile_set_report(lf, fn, ctx);
         int r = open_file(lf);
         if (r < 0)
                 fail(lf, -r, "cannot open");
         return lf;
+}
+
+struct logfile *
+logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode, logfile_report_fn *fn, void *ctx)
+{
+        return new_retrying(alloc(path, maxbytes, backups, mode), fn, ctx);
+}
+
+struct logfile *
+logfile_new_private(const char *path, off_t maxbytes, int backups, logfile_report_fn *fn, void *ctx)
+{
+        struct logfile *lf = alloc(path, maxbytes, backups, 0600);
+        lf->private_name = true;
+        return new_retrying(lf, fn, ctx);
 }
 
 void

@@ -329,7 +329,9 @@ chan_open_log(struct outchan *c)
         /* Never NULL: a file that cannot be opened yet (missing directory, read-only, full disk)
          * is retried as output comes, with its dropped bytes counted and reported once. */
         if (c->path && !c->lf)
-                c->lf = logfile_new(c->path, c->cfg->maxbytes, c->cfg->backups, c->mode, chan_report, NULL);
+                c->lf = c->cfg->kind == CFG_LOG_AUTO
+                        ? logfile_new_private(c->path, c->cfg->maxbytes, c->cfg->backups, chan_report, NULL)
+                        : logfile_new(c->path, c->cfg->maxbytes, c->cfg->backups, c->mode, chan_report, NULL);
         else if (c->lf)
                 (void)logfile_reopen_if_moved(c->lf);   /* `mv x.log x.log.1; restart x` */
 }

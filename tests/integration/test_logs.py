@@ -307,6 +307,26 @@ def test_restart_after_logrotate_create_writes_the_new_file(corral, tmp_path):
     assert read(out + ".moved") == f"start {second}\n".encode()
 
 
+def test_auto_log_name_is_never_followed_through_a_planted_symlink(corral, tmp_path):
+    """Issue 18: an AUTO log's name is known before the first spawn (getProcessInfo tells it, and
+    childlogdir is often /tmp); a symlink planted there must not redirect the output."""
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"")
+    d = corral.start("""
+        [program:a]
+        command=/bin/sh -c 'echo secret; exec /bin/sleep 1000'
+        autostart=false
+        startsecs=0
+    """)
+    path = rpc(d).supervisor.getProcessInfo("a")["stdout_logfile"]
+    assert path.startswith(str(tmp_path)) and not os.path.exists(path)
+    os.symlink(victim, path)
+    d.ctl("start", "a", check=True)
+    d.wait_log("cannot open")
+    assert read(victim) == b""
+    assert os.path.islink(path)
+
+
 def test_sigusr2_copytruncate(corral, tmp_path):
     out = str(tmp_path / "t.log")
     d = corral.start(f"""
