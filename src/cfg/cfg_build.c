@@ -6,8 +6,10 @@
 #include "cfg/cfg.h"
 #include "cfg/cfg_int.h"
 #include "cfg/cfg_value.h"
+#include "shared/netaddr.h"
 #include "shared/util.h"
 
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -196,6 +198,28 @@ build_unix(struct cfg_ctx *c, struct cfg *cfg, const struct cfg_section *s)
         cfg_key_warn_unknown(c, s, keys_unix);
 }
 
+/* As ctl binds it: the first IPv4 address the host resolves to, else the first one. A host that
+ * does not resolve is left to the listener to report. */
+static bool
+host_is_loopback(const char *host)
+{
+        if (!*host || !strcmp(host, "*"))
+                return false;
+        struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+        struct addrinfo *res = NULL;
+        if (getaddrinfo(host, NULL, &hints, &res) != 0)
+                return true;
+        const struct addrinfo *ai = res;
+        for (const struct addrinfo *a = res; a; a = a->ai_next)
+                if (a->ai_family == AF_INET) {
+                        ai = a;
+                        break;
+                }
+        bool loopback = netaddr_is_loopback(ai->ai_addr);
+        freeaddrinfo(res);
+        return loopback;
+}
+
 static void
 build_inet(struct cfg_ctx *c, struct cfg *cfg, const struct cfg_section *s)
 {
@@ -229,6 +253,10 @@ build_inet(struct cfg_ctx *c, struct cfg *cfg, const struct cfg_section *s)
         if (!in->host)
                 in->host = xstrdup("");
         get_auth(c, s, &sc, &in->auth);
+        bool has_password = in->auth.username && in->auth.password && *in->auth.password;
+        if (port && in->port > 0 && !has_password && !host_is_loopback(in->host))
+                cfg_key_err(c, s, kv, "refusing to listen on non-loopback address '%s:%d' without a "
+                            "username and password", *in->host ? in->host : "*", in->port);
         cfg_key_warn_unknown(c, s, keys_inet);
 }
 

@@ -23,6 +23,7 @@
 #include "core/outlog.h"
 #include "core/proc.h"
 #include "core/sup.h"
+#include "shared/netaddr.h"
 #include "shared/util.h"
 
 #define CTL_BACKLOG 1024
@@ -142,20 +143,6 @@ out:
 
 /* ---- inet socket ------------------------------------------------------------------------------- */
 
-static bool
-addr_is_loopback(const struct sockaddr *sa)
-{
-        if (sa->sa_family == AF_INET)
-                return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-        if (sa->sa_family == AF_INET6) {
-                const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-                if (IN6_IS_ADDR_LOOPBACK(a))
-                        return true;
-                return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
-        }
-        return false;
-}
-
 static int
 inet_listen(const struct cfg_inet_server *in, int *ret_fd)
 {
@@ -180,7 +167,7 @@ inet_listen(const struct cfg_inet_server *in, int *ret_fd)
                 }
         int r = 0, fd = -1;
         bool has_password = in->auth.username && in->auth.password && *in->auth.password;
-        if ((wildcard || !addr_is_loopback(ai->ai_addr)) && !has_password) {
+        if ((wildcard || !netaddr_is_loopback(ai->ai_addr)) && !has_password) {
                 log_error("[inet_http_server] refusing to listen on non-loopback address '%s:%d' "
                           "without a username and password", wildcard ? "*" : in->host, in->port);
                 r = -EPERM;

@@ -13,7 +13,7 @@ import xmlrpc.client
 
 import pytest
 
-from conftest import Corrald, alive, wait_until
+from conftest import Corrald, alive, run_corrald, wait_until
 
 SLEEPER = """
 [program:sleeper]
@@ -531,6 +531,9 @@ port=0.0.0.0:{free_port()}
         d2.stop()
     assert rc != 0
     assert "non-loopback" in log
+    # --check-config agrees with the daemon (issue 18): the same file is invalid, exit 2.
+    r = run_corrald(["--check-config", "-c", d2.conf])
+    assert r.returncode == 2 and "non-loopback" in r.stderr, (r.returncode, r.stderr)
 
 
 def _try(fn):

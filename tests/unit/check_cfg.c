@@ -301,12 +301,17 @@ START_TEST(test_servers)
         free(sock);
         cfg_free(cfg);
 
-        cfg = load_ok(SD "[inet_http_server]\nport=9001\n[unix_http_server]\nfile=rel.sock\n[supervisorctl]\n");
+        cfg = load_ok(SD "[inet_http_server]\nport=9001\nusername=u\npassword=p\n"
+                      "[unix_http_server]\nfile=rel.sock\n[supervisorctl]\n");
         ck_assert_str_eq(cfg->inet_server.host, "");
         ck_assert_int_eq(cfg->inet_server.port, 9001);
         ck_assert_int_eq(cfg->unix_server.chmod, 0700);
         ck_assert(cfg->unix_server.file[0] == '/');
         ck_assert(cfg->ctl.present);    /* an empty section is still present */
+        cfg_free(cfg);
+        cfg = load_ok(SD "[inet_http_server]\nport=localhost:9001\n");
+        cfg_free(cfg);
+        cfg = load_ok(SD "[inet_http_server]\nport=127.0.0.1:9001\n");
         cfg_free(cfg);
 }
 END_TEST
@@ -491,6 +496,11 @@ START_TEST(test_errors)
         expect_error(SD "[unix_http_server]\nchmod=0700\n", 2, "unix_http_server", "file", "missing");
         expect_error(SD "[inet_http_server]\nport=host:\n", 3, "inet_http_server", "port", "no port");
         expect_error(SD "[inet_http_server]\nport=99999\n", 3, "inet_http_server", "port", "'99999'");
+        /* Refused at startup, on reload and by --check-config alike (issue 18). */
+        expect_error(SD "[inet_http_server]\nport=9001\n", 3, "inet_http_server", "port", "non-loopback");
+        expect_error(SD "[inet_http_server]\nport=*:9001\nusername=u\n", 3, "inet_http_server", "port",
+                     "non-loopback address '*:9001'");
+        expect_error(SD "[inet_http_server]\nport=0.0.0.0:9001\n", 3, "inet_http_server", "port", "non-loopback");
         expect_error(SD "[group:g]\nprograms=a,nope\n[program:a]\ncommand=x\n", 3, "group:g", "programs",
                      "program 'nope' is not defined");
         expect_error(SD "[group:g]\npriority=1\n", 2, "group:g", "programs", "missing");
