@@ -185,10 +185,6 @@ struct cfg *cfg_load_string(const char *text, const struct cfg_load_options *opt
 struct cfg *cfg_free(struct cfg *cfg);          /* accepts NULL, returns NULL */
 void cfg_errors_clear(struct cfg_errors *errs);
 
-/* supervisord's search path when -c is absent (compat B.1), then /etc/corral/corral.conf (where
- * `make install` puts ours). Returns a malloc'd path (relative if found relative) or NULL. */
-char *cfg_find_default(const char *argv0);
-
 /* SUPERVISOR_SERVER_URL for children: "unix:///abs/path" (the unix server wins), else
  * "http://host:port" ("localhost" for all interfaces), or NULL without a server. malloc'd. */
 char *cfg_server_url(const struct cfg *cfg);

@@ -13,10 +13,8 @@
 #include "core/proc.h"
 #include "core/sup.h"
 #include "shared/util.h"
+#include "shared/version.h"
 
-/* What supervisor.getSupervisorVersion and getAPIVersion answer (rpc_int.h is private to rpc). */
-#define SUPERVISOR_VERSION      "4.2.5"
-#define API_VERSION             "3.0"
 /* A compact row is ~100 bytes plus its strings: reserve this much per process up front. */
 #define ROW_RESERVE             160
 
@@ -173,8 +171,8 @@ api_json_status(struct xr_buf *b, double now)
                                 "pid", (int)getpid(),
                                 "state", m == SUP_RUNNING ? "RUNNING" : m == SUP_RESTARTING ? "RESTARTING" : "SHUTDOWN",
                                 "statecode", (int)m,
-                                "version", SUPERVISOR_VERSION,
-                                "api_version", API_VERSION,
+                                "version", VERSION_SUPERVISOR,
+                                "api_version", VERSION_API,
                                 "fields", fields,
                                 "processes", rows);
         if (b->cap - b->len < 256 + n * ROW_RESERVE) {

@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "shared/confpath.h"
+#include "shared/proc_state.h"
 #include "shared/xmlrpc.h"
 
 #include "vectors.h"
@@ -407,6 +410,45 @@ START_TEST(test_response_parse)
 }
 END_TEST
 
+/* ---- the rest of src/shared: protocol constants and small helpers -------------------------- */
+
+START_TEST(test_proc_state_codes)
+{
+        for (int s = 0; s < PROC__COUNT; s++)
+                ck_assert_int_eq(proc_state_from_code(proc_state_code((enum proc_state)s)), s);
+        ck_assert_int_eq(proc_state_code(PROC_RUNNING), 20);
+        ck_assert_str_eq(proc_state_name(PROC_BACKOFF), "BACKOFF");
+        ck_assert_int_eq(proc_state_from_code(1000), PROC_UNKNOWN);
+        ck_assert_int_eq(proc_state_from_code(7), PROC_UNKNOWN);
+        ck_assert_int_eq(proc_state_from_code(-1), PROC_UNKNOWN);
+        ck_assert(proc_state_is_stopped(proc_state_from_code(100)));
+        ck_assert(!proc_state_is_stopped(proc_state_from_code(20)));
+}
+END_TEST
+
+START_TEST(test_confpath_missing)
+{
+        /* The candidates are relative or under / and /nonexistent: none exists from an empty dir. */
+        char tmpl[] = "/tmp/check_confpath.XXXXXX";
+        char *cwd = getcwd(NULL, 0);
+        ck_assert_ptr_nonnull(mkdtemp(tmpl));
+        ck_assert_int_eq(chdir(tmpl), 0);
+        if (access("/etc/supervisord.conf", F_OK) != 0 && access("/etc/supervisor/supervisord.conf", F_OK) != 0 &&
+            access("/etc/corral/corral.conf", F_OK) != 0)
+                ck_assert_ptr_null(confpath_find("/nonexistent/bin/corralctl"));
+        FILE *f = fopen("supervisord.conf", "w");
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+        char *p = confpath_find("corralctl");
+        ck_assert_str_eq(p, "supervisord.conf");
+        free(p);
+        ck_assert_int_eq(unlink("supervisord.conf"), 0);
+        ck_assert_int_eq(chdir(cwd), 0);
+        ck_assert_int_eq(rmdir(tmpl), 0);
+        free(cwd);
+}
+END_TEST
+
 static Suite *
 xmlrpc_suite(void)
 {
@@ -427,6 +469,10 @@ xmlrpc_suite(void)
         tcase_add_test(tc, test_malformed);
         tcase_add_test(tc, test_billion_laughs);
         tcase_add_test(tc, test_deep_nesting);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("shared");
+        tcase_add_test(tc, test_proc_state_codes);
+        tcase_add_test(tc, test_confpath_missing);
         suite_add_tcase(s, tc);
         return s;
 }
