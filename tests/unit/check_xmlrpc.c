@@ -12,6 +12,7 @@
 
 #include "shared/confpath.h"
 #include "shared/proc_state.h"
+#include "shared/text.h"
 #include "shared/xmlrpc.h"
 
 #include "vectors.h"
@@ -449,6 +450,40 @@ START_TEST(test_confpath_missing)
 }
 END_TEST
 
+START_TEST(test_text_utf8)
+{
+        static const struct { const char *s; size_t len, utf8, xml; } cases[] = {
+                { "a", 1, 1, 1 },
+                { "\t", 1, 1, 1 }, { "\n", 1, 1, 1 }, { "\r", 1, 1, 1 },
+                { "\x01", 1, 1, 0 }, { "\x1f", 1, 1, 0 }, { "\x7f", 1, 1, 1 },
+                { "\xc3\xa9", 2, 2, 2 },                      /* é */
+                { "\xc3", 1, 0, 0 },                           /* truncated */
+                { "\xc0\xaf", 2, 0, 0 }, { "\xc1\xbf", 2, 0, 0 },   /* overlong */
+                { "\xe0\x80\xaf", 3, 0, 0 },                 /* overlong */
+                { "\xe2\x82\xac", 3, 3, 3 },                 /* € */
+                { "\xed\xa0\x80", 3, 0, 0 },                 /* surrogate */
+                { "\xef\xbf\xbd", 3, 3, 3 },                 /* U+FFFD */
+                { "\xef\xbf\xbe", 3, 3, 0 }, { "\xef\xbf\xbf", 3, 3, 0 },   /* U+FFFE/F */
+                { "\xf0\x9f\x98\x80", 4, 4, 4 },            /* U+1F600 */
+                { "\xf0\x8f\xbf\xbf", 4, 0, 0 },            /* overlong */
+                { "\xf4\x90\x80\x80", 4, 0, 0 },            /* > U+10FFFF */
+                { "\xf5\x80\x80\x80", 4, 0, 0 }, { "\xff", 1, 0, 0 }, { "\x80", 1, 0, 0 },
+                { "\xe2\x82", 2, 0, 0 },                      /* truncated */
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                ck_assert_msg(text_utf8_len(cases[i].s, cases[i].len) == cases[i].utf8, "utf8 case %zu", i);
+                ck_assert_msg(text_xml_char_len(cases[i].s, cases[i].len) == cases[i].xml, "xml case %zu", i);
+        }
+        size_t n = 99;
+        ck_assert_ptr_null(text_utf8_fix("caf\xc3\xa9", 5, &n));
+        ck_assert_int_eq(n, 99);
+        char *f = text_utf8_fix("a\xff" "b\xc3", 4, &n);
+        ck_assert_str_eq(f, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+        ck_assert_int_eq(n, 8);
+        free(f);
+}
+END_TEST
+
 static Suite *
 xmlrpc_suite(void)
 {
@@ -473,6 +508,7 @@ xmlrpc_suite(void)
         tc = tcase_create("shared");
         tcase_add_test(tc, test_proc_state_codes);
         tcase_add_test(tc, test_confpath_missing);
+        tcase_add_test(tc, test_text_utf8);
         suite_add_tcase(s, tc);
         return s;
 }
