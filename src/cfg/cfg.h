@@ -209,8 +209,7 @@ void cfg_diff_free(struct cfg_diff *d);
 int cfg_parse_bool(const char *s, bool *ret);
 int cfg_parse_bytes(const char *s, off_t *ret);
 int cfg_parse_octal(const char *s, int *ret);
-int cfg_parse_signal(const char *s, int *ret);          /* "TERM", "sigterm", "15" */
-const char *cfg_signal_name(int sig);                   /* "TERM"; NULL if unknown */
+int cfg_parse_signal(const char *s, int *ret);          /* "TERM", "sigterm", "15" (names: shared/signame.h) */
 int cfg_parse_exitcodes(const char *s, uint64_t ret[4]);
 /* supervisord's environment tokenizer (compat A.2): "K=v,K2=\"x,y\"" → "K=V" vector. */
 int cfg_parse_environment(const char *s, char ***ret, char **ret_msg);

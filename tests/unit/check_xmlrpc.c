@@ -4,6 +4,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "shared/confpath.h"
 #include "shared/proc_state.h"
+#include "shared/signame.h"
 #include "shared/text.h"
 #include "shared/xmlrpc.h"
 
@@ -484,6 +486,46 @@ START_TEST(test_text_utf8)
 }
 END_TEST
 
+START_TEST(test_signame)
+{
+        /* Logs name signals as glibc does (what corral printed before the shared table). */
+        for (int sig = 1; sig <= 64; sig++) {
+                const char *ab = sigabbrev_np(sig);
+                char want[32];
+                if (ab)
+                        snprintf(want, sizeof want, "SIG%s", ab);
+                else
+                        snprintf(want, sizeof want, "signal %d", sig);
+                ck_assert_str_eq(signame(sig), want);
+        }
+        ck_assert_str_eq(signame(0), "signal 0");
+        ck_assert_str_eq(signame(SIGIO), "SIGPOLL");
+        ck_assert_str_eq(signame_abbrev(SIGRTMIN), "RTMIN");
+        ck_assert_str_eq(signame_abbrev(SIGRTMAX), "RTMAX");
+        ck_assert_str_eq(signame_abbrev(SIGTERM), "TERM");
+        ck_assert_ptr_null(signame_abbrev(0));
+        ck_assert_ptr_null(signame_abbrev(SIGRTMIN + 1));
+        const struct { const char *s; int sig; } ok[] = {     /* not static: SIGRTMIN is a call */
+                { "TERM", SIGTERM }, { "sigterm", SIGTERM }, { "SigHup", SIGHUP }, { "IO", SIGIO },
+                { "poll", SIGIO }, { "IOT", SIGABRT }, { "cld", SIGCHLD }, { "_DFL", 0 },
+                { "SIG_IGN", 1 }, { "rtmin", SIGRTMIN }, { "SIGRTMAX", SIGRTMAX },
+        };
+        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+                int sig = -1;
+                ck_assert_msg(signame_parse(ok[i].s, strlen(ok[i].s), &sig) == 0, "'%s'", ok[i].s);
+                ck_assert_msg(sig == ok[i].sig, "'%s' → %d", ok[i].s, sig);
+        }
+        static const char *const bad[] = { "", "SIG", "FOO", "TERMX", "SIGSIGTERM", "DFL", "15" };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                int sig;
+                ck_assert_msg(signame_parse(bad[i], strlen(bad[i]), &sig) == -EINVAL, "'%s'", bad[i]);
+        }
+        int sig;
+        ck_assert_int_eq(signame_parse("TERM and more", 4, &sig), 0);
+        ck_assert_int_eq(sig, SIGTERM);
+}
+END_TEST
+
 static Suite *
 xmlrpc_suite(void)
 {
@@ -509,6 +551,7 @@ xmlrpc_suite(void)
         tcase_add_test(tc, test_proc_state_codes);
         tcase_add_test(tc, test_confpath_missing);
         tcase_add_test(tc, test_text_utf8);
+        tcase_add_test(tc, test_signame);
         suite_add_tcase(s, tc);
         return s;
 }
