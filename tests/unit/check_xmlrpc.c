@@ -14,7 +14,9 @@
 #include "shared/confpath.h"
 #include "shared/proc_state.h"
 #include "shared/signame.h"
+#include "shared/strmap.h"
 #include "shared/text.h"
+#include "shared/util.h"
 #include "shared/xmlrpc.h"
 
 #include "vectors.h"
@@ -526,6 +528,48 @@ START_TEST(test_signame)
 }
 END_TEST
 
+START_TEST(test_strmap)
+{
+        struct strmap m = { 0 };
+        ck_assert_ptr_null(strmap_get(&m, "x"));
+        ck_assert_ptr_null(strmap_get2(&m, "a", 1, "b", 1));
+        enum { N = 1000 };
+        static char keys[N][16];
+        for (int i = 0; i < N; i++) {
+                if (i % 2)      /* "g0:p1" after "g0", "g2:p3" after "g2"... */
+                        snprintf(keys[i], sizeof keys[i], "g%d:p%d", i - 1, i);
+                else
+                        snprintf(keys[i], sizeof keys[i], "g%d", i);
+                strmap_put(&m, keys[i], keys[i]);
+        }
+        ck_assert_uint_eq(m.count, N);
+        ck_assert_uint_gt(m.cap, 2 * m.count);
+        for (int i = 0; i < N; i++)
+                ck_assert_ptr_eq(strmap_get(&m, keys[i]), keys[i]);
+        ck_assert_ptr_eq(strmap_get2(&m, "g0:xyz", 2, "p1", 2), keys[1]);     /* "g0" + ":" + "p1" */
+        ck_assert_ptr_eq(strmap_get2(&m, "g0", 2, NULL, 0), keys[0]);
+        ck_assert_ptr_null(strmap_get2(&m, "g0", 2, "p", 1));
+        ck_assert_ptr_null(strmap_get2(&m, "g", 1, NULL, 0));
+        ck_assert_ptr_null(strmap_get(&m, "g0:p1x"));
+        strmap_put(&m, "g0", NULL);                     /* replaces: the count stays */
+        ck_assert_uint_eq(m.count, N);
+        ck_assert_ptr_null(strmap_get(&m, "g0"));
+        strmap_reset(&m, 3);
+        ck_assert_uint_eq(m.count, 0);
+        ck_assert_uint_eq(m.cap, 8);
+        ck_assert_ptr_null(strmap_get(&m, keys[1]));
+        strmap_free(&m);
+        ck_assert_ptr_null(strmap_get(&m, keys[1]));
+
+        const char *v[] = { "b", "c:1", "a", "c" };
+        qsort(v, 4, sizeof *v, cmp_str);
+        ck_assert_str_eq(v[0], "a");
+        ck_assert_str_eq(v[1], "b");
+        ck_assert_str_eq(v[2], "c");
+        ck_assert_str_eq(v[3], "c:1");
+}
+END_TEST
+
 static Suite *
 xmlrpc_suite(void)
 {
@@ -552,6 +596,7 @@ xmlrpc_suite(void)
         tcase_add_test(tc, test_confpath_missing);
         tcase_add_test(tc, test_text_utf8);
         tcase_add_test(tc, test_signame);
+        tcase_add_test(tc, test_strmap);
         suite_add_tcase(s, tc);
         return s;
 }
