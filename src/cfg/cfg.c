@@ -5,7 +5,6 @@
 #include "cfg/cfg.h"
 #include "cfg/cfg_int.h"
 #include "cfg/cfg_value.h"
-#include "shared/strmap.h"
 #include "shared/util.h"
 
 #include <ctype.h>
@@ -13,7 +12,6 @@
 #include <glob.h>
 #include <ini.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,12 +154,43 @@ store_file(struct cfg_ctx *c, const char *path)
 }
 
 static size_t
+hash_name(const char *s)
+{
+        size_t h = 14695981039346656037ULL;     /* FNV-1a */
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+        return h;
+}
+
+/* The slot of name in the hash: its entry, or the empty slot where it belongs. */
+static size_t *
+store_slot(const struct cfg_store *st, const char *name)
+{
+        size_t m = st->hcap - 1;
+        for (size_t i = hash_name(name) & m;; i = (i + 1) & m)
+                if (!st->hash[i] || !strcmp(st->sec[st->hash[i] - 1].name, name))
+                        return &st->hash[i];
+}
+
+static void
+store_rehash(struct cfg_store *st)
+{
+        free(st->hash);
+        st->hcap = st->hcap ? st->hcap * 2 : 64;
+        st->hash = xcalloc(st->hcap, sizeof *st->hash);
+        for (size_t i = 0; i < st->nsec; i++)
+                *store_slot(st, st->sec[i].name) = i + 1;
+}
+
+static size_t
 store_section(struct cfg_ctx *c, const char *name, const struct cfg_srcfile *f, int line)
 {
         struct cfg_store *st = &c->st;
-        void *at = strmap_get(&st->names, name);       /* index + 1 */
-        if (at)
-                return (size_t)(uintptr_t)at - 1;
+        if (2 * (st->nsec + 1) >= st->hcap)
+                store_rehash(st);
+        size_t *slot = store_slot(st, name);
+        if (*slot)
+                return *slot - 1;
         if (st->nsec == st->capsec) {
                 st->capsec = st->capsec ? st->capsec * 2 : 16;
                 st->sec = xrealloc(st->sec, st->capsec * sizeof *st->sec);
@@ -171,7 +200,7 @@ store_section(struct cfg_ctx *c, const char *name, const struct cfg_srcfile *f, 
         s->name = xstrdup(name);
         s->file = f;
         s->line = line;
-        strmap_put(&st->names, s->name, (void *)(uintptr_t)++st->nsec);
+        *slot = ++st->nsec;
         return st->nsec - 1;
 }
 
@@ -208,8 +237,10 @@ cfg_section_get(const struct cfg_section *s, const char *key)
 const struct cfg_section *
 cfg_store_find(const struct cfg_ctx *c, const char *name)
 {
-        void *at = strmap_get(&c->st.names, name);
-        return at ? &c->st.sec[(uintptr_t)at - 1] : NULL;
+        if (!c->st.hcap)
+                return NULL;
+        size_t *slot = store_slot(&c->st, name);
+        return *slot ? &c->st.sec[*slot - 1] : NULL;
 }
 
 static void
@@ -230,7 +261,7 @@ store_free(struct cfg_store *st)
                 free(st->files[i]);
         }
         free(st->files);
-        strmap_free(&st->names);
+        free(st->hash);
         memset(st, 0, sizeof *st);
 }
 

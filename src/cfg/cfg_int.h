@@ -5,7 +5,6 @@
 #define CORRAL_CFG_INT_H
 
 #include "cfg/cfg.h"
-#include "shared/strmap.h"
 
 #include <stddef.h>
 
@@ -32,7 +31,8 @@ struct cfg_section {
 struct cfg_store {
         struct cfg_section *sec;        /* in order of first appearance; duplicates merged */
         size_t nsec, capsec;
-        struct strmap names;            /* section name → index + 1 */
+        size_t *hash;                   /* open addressing by name: index + 1, 0 = empty */
+        size_t hcap;                    /* a power of two, > 2 * nsec */
         struct cfg_srcfile **files;
         size_t nfiles;
 };
