@@ -18,6 +18,7 @@
 
 #include "cfg/cfg.h"
 #include "core/proc.h"
+#include "core/procinfo.h"
 #include "core/spawn.h"
 #include "shared/util.h"
 
@@ -265,7 +266,7 @@ START_TEST(test_backoff_to_fatal)
         ck_assert_int_eq(p->exitstatus, 0);
         ck_assert_int_eq(p->pid, 0);
         ck_assert_int_eq(p->backoff, 0);
-        char *d = proc_description(p, time_wall());
+        char *d = procinfo_description(p, time_wall());
         ck_assert_str_eq(d, "Exited too quickly (process log may have details)");
         free(d);
         ck_log("spawned: 'quick' with pid ");
@@ -287,7 +288,7 @@ START_TEST(test_running_then_exit)
         c->startsecs = 0;
         c->autorestart = CFG_AUTORESTART_NEVER;
         struct proc *p = proc_new(c, NULL);
-        char *d = proc_description(p, time_wall());
+        char *d = procinfo_description(p, time_wall());
         ck_assert_str_eq(d, "Not started");
         free(d);
 
@@ -297,7 +298,7 @@ START_TEST(test_running_then_exit)
         ck_assert_int_gt(p->pid, 0);
         ck_assert_ptr_eq(proc_by_pid(p->pid), p);
         ck_assert_int_eq(proc_start(p), FAULT_ALREADY_STARTED);
-        d = proc_description(p, p->start_time + 3);
+        d = procinfo_description(p, p->start_time + 3);
         char want_d[64];
         snprintf(want_d, sizeof want_d, "pid %d, uptime 0:00:03", (int)p->pid);
         ck_assert_str_eq(d, want_d);
@@ -312,7 +313,7 @@ START_TEST(test_running_then_exit)
         ck_log("success: exit5 entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)");
         ck_log("exited: exit5 (exit status 5; not expected)");
         /* EXITED shows the stop time, not the spawnerr */
-        d = proc_description(p, time_wall());
+        d = procinfo_description(p, time_wall());
         ck_assert(strlen(d) > 10 && (strstr(d, " AM") || strstr(d, " PM")));
         free(d);
         /* autorestart=false: it stays EXITED */
@@ -470,7 +471,7 @@ START_TEST(test_missing_command)
         ck_assert_int_eq(r.seq[2], PROC_FATAL);
         ck_assert_str_eq(p->spawnerr, "can't find command 'nonexistent-cmd'");
         ck_log("spawnerr: can't find command 'nonexistent-cmd'");
-        char *d = proc_description(p, time_wall());
+        char *d = procinfo_description(p, time_wall());
         ck_assert_str_eq(d, "can't find command 'nonexistent-cmd'");
         free(d);
         proc_watch_remove(&r.w);
@@ -598,7 +599,7 @@ START_TEST(test_child_is_clean)
         ck_assert(strstr(env, "SUPERVISOR_SERVER_URL=unix:///tmp/corral-test.sock\n"));
         ck_assert(strstr(env, "FOO=bar\n"));
 
-        char *ns = proc_namespec(p);
+        char *ns = procinfo_namespec(p);
         ck_assert_str_eq(ns, "g:clean");
         free(ns);
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
@@ -892,35 +893,35 @@ START_TEST(test_description_formats)
         p->state = PROC_RUNNING;
         p->pid = 42;
         p->start_time = 1000000.7;
-        d = proc_description(p, 1000000.7 + 86400 + 3661);
+        d = procinfo_description(p, 1000000.7 + 86400 + 3661);
         ck_assert_str_eq(d, "pid 42, uptime 1 day, 1:01:01");
         free(d);
-        d = proc_description(p, 1000000.0 + 3 * 86400 + 1);
+        d = procinfo_description(p, 1000000.0 + 3 * 86400 + 1);
         ck_assert_str_eq(d, "pid 42, uptime 3 days, 0:00:01");
         free(d);
-        d = proc_description(p, 1000000.0 + 36000 + 59);
+        d = procinfo_description(p, 1000000.0 + 36000 + 59);
         ck_assert_str_eq(d, "pid 42, uptime 10:00:59");
         free(d);
-        d = proc_description(p, 10);
+        d = procinfo_description(p, 10);
         ck_assert_str_eq(d, "pid 42, uptime 0:00:00");
         free(d);
         p->state = PROC_FATAL;
-        d = proc_description(p, 0);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "unknown error (try \"tail d\")");
         free(d);
         p->state = PROC_STOPPING;
-        d = proc_description(p, 0);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "");
         free(d);
         p->state = PROC_STOPPED;
         setenv("TZ", "UTC", 1);
         tzset();
         p->stop_time = 1795861200;      /* 2026-11-28 10:20:00 UTC */
-        d = proc_description(p, 0);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "Nov 28 10:20 AM");
         free(d);
         p->start_time = 0;
-        d = proc_description(p, 0);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "Not started");
         free(d);
         p->state = PROC_STOPPED;
