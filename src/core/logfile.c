@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/log.h"
 #include "shared/util.h"
 
 /* While failing, try to open/write again at most this often (a failing open costs a syscall). */
@@ -35,6 +34,8 @@ struct logfile {
         double next_retry;              /* monotonic: next open attempt while fd < 0 */
         double next_link_check;         /* monotonic */
         struct logfile_follower head;   /* circular list sentinel */
+        logfile_report_fn *report;      /* who hears of incidents; NULL: nobody */
+        void *report_ctx;
 };
 
 static void
@@ -110,25 +111,37 @@ close_file(struct logfile *lf)
         lf->fd = -1;
 }
 
+/* Incidents go to the owner's report function: logfile never logs (the main log is a logfile).
+ * msg is malloc'd and freed here. */
+static void
+report(struct logfile *lf, char *msg)
+{
+        if (lf->report)
+                lf->report(lf->report_ctx, msg);
+        free(msg);
+}
+
 /* An incident starts: say so once. */
 static void
 fail(struct logfile *lf, int err, const char *what)
 {
-        if (!lf->failing)
-                log_warn("log file '%s': %s: %s; dropping output until it can be written again",
-                         lf->path, what, strerror(err));
+        bool first = !lf->failing;
         lf->failing = true;
         lf->next_retry = time_monotonic() + RETRY_INTERVAL;
+        if (first && lf->report)
+                report(lf, xasprintf("log file '%s': %s: %s; dropping output until it can be written again",
+                                     lf->path, what, strerror(err)));
 }
 
 static void
 recovered(struct logfile *lf)
 {
-        if (lf->failing)
-                log_warn("log file '%s': writing again, %llu bytes were dropped", lf->path,
-                         lf->incident_dropped);
+        bool was = lf->failing;
+        unsigned long long n = lf->incident_dropped;
         lf->failing = false;
         lf->incident_dropped = 0;
+        if (was && lf->report)
+                report(lf, xasprintf("log file '%s': writing again, %llu bytes were dropped", lf->path, n));
 }
 
 static void
@@ -167,13 +180,21 @@ logfile_open(const char *path, off_t maxbytes, int backups, mode_t mode)
 }
 
 struct logfile *
-logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode)
+logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode, logfile_report_fn *fn, void *ctx)
 {
         struct logfile *lf = alloc(path, maxbytes, backups, mode);
+        logfile_set_report(lf, fn, ctx);
         int r = open_file(lf);
         if (r < 0)
                 fail(lf, -r, "cannot open");
         return lf;
+}
+
+void
+logfile_set_report(struct logfile *lf, logfile_report_fn *fn, void *ctx)
+{
+        lf->report = fn;
+        lf->report_ctx = ctx;
 }
 
 struct logfile *

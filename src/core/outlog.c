@@ -315,13 +315,21 @@ outlog_free(struct outlog *o)
         return NULL;
 }
 
+/* A capture file's incidents (full disk, deleted directory) go to the main log. */
+static void
+chan_report(void *ctx, const char *msg)
+{
+        (void)ctx;
+        log_warn("%s", msg);
+}
+
 static void
 chan_open_log(struct outchan *c)
 {
         /* Never NULL: a file that cannot be opened yet (missing directory, read-only, full disk)
          * is retried as output comes, with its dropped bytes counted and reported once. */
         if (c->path && !c->lf)
-                c->lf = logfile_new(c->path, c->cfg->maxbytes, c->cfg->backups, c->mode);
+                c->lf = logfile_new(c->path, c->cfg->maxbytes, c->cfg->backups, c->mode, chan_report, NULL);
 }
 
 /* pipe2 with both ends O_CLOEXEC and only ours (index ours) non-blocking. 0 or -errno. */

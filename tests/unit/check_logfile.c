@@ -419,12 +419,20 @@ count_occurrences(const char *hay, const char *needle)
         return n;
 }
 
+static void
+report_to_log(void *ctx, const char *msg)
+{
+        (void)ctx;
+        log_warn("%s", msg);
+}
+
 START_TEST(write_failure_counted_reported_once_and_resumes)
 {
         char *main_log = tpath("main.log"), *p = tpath("w.log");
         struct log_options lo = { .path = main_log, .level = LOGL_INFO };
         ck_assert_int_eq(log_open(&lo), 0);
         struct logfile *lf = logfile_open(p, 0, 0, 0644);
+        logfile_set_report(lf, report_to_log, NULL);    /* as outlog wires its files */
         char fill[4096];
         memset(fill, 'z', sizeof fill);
         logfile_write(lf, fill, sizeof fill);
@@ -484,7 +492,7 @@ END_TEST
 START_TEST(new_retries_open)
 {
         char *dir = tpath("notyet"), *p = tpath("notyet/n.log");
-        struct logfile *lf = logfile_new(p, 0, 0, 0644);
+        struct logfile *lf = logfile_new(p, 0, 0, 0644, NULL, NULL);
         ck_assert_ptr_nonnull(lf);
         ck_assert_int_eq(logfile_fd(lf), -1);
         ck_assert_str_eq(logfile_path(lf), p);

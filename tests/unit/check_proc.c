@@ -144,7 +144,6 @@ wait_state(struct proc *p, enum proc_state s, double timeout)
         return run_until(in_want, p, timeout);
 }
 
-static bool never(struct proc *p) { (void)p; return false; }
 
 static char *
 slurp(const char *path)
@@ -215,6 +214,59 @@ no_children(struct proc *unused)
         closedir(d);
         return none;
 }
+
+/* For a test that proves nothing happens: run the loop for secs (the bound: long enough for the
+ * thing that must not happen to have happened) and say whether p stayed in state s throughout. */
+static bool left_want(struct proc *p) { return p->state != want; }
+static bool
+stays(struct proc *p, enum proc_state s, double secs)
+{
+        want = s;
+        return !run_until(left_want, p, secs);
+}
+
+/* Live members of process group pgid (zombies do not count). */
+static int
+group_members(pid_t pgid)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        int n = 0;
+        char path[300], buf[512];
+
+        while ((e = readdir(d))) {
+                if (e->d_name[0] < '0' || e->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+                FILE *f = fopen(path, "r");
+                if (!f)
+                        continue;
+                size_t len = fread(buf, 1, sizeof buf - 1, f);
+                fclose(f);
+                buf[len] = '\0';
+                char *rp = strrchr(buf, ')');
+                char st;
+                int ppid, pgrp;
+                if (rp && sscanf(rp + 1, " %c %d %d", &st, &ppid, &pgrp) == 3 && st != 'Z' && pgrp == pgid)
+                        n++;
+        }
+        closedir(d);
+        return n;
+}
+
+/* Wait until process group pgid has at least n live members (a shell has forked its children). */
+static pid_t want_pgid;
+static int want_members;
+static bool group_full(struct proc *p) { (void)p; return group_members(want_pgid) >= want_members; }
+static bool
+wait_group(pid_t pgid, int n, double timeout)
+{
+        want_pgid = pgid;
+        want_members = n;
+        return run_until(group_full, NULL, timeout);
+}
+
+static bool no_zombies(struct proc *p) { (void)p; return zombies() == 0; }
 
 /* Records every transition. */
 struct rec {
@@ -316,8 +368,8 @@ START_TEST(test_running_then_exit)
         d = procinfo_description(p, time_wall());
         ck_assert(strlen(d) > 10 && (strstr(d, " AM") || strstr(d, " PM")));
         free(d);
-        /* autorestart=false: it stays EXITED */
-        ck_assert(!run_until(never, p, 0.3));
+        /* autorestart=false: it stays EXITED (a restart would come on the next iteration) */
+        ck_assert(stays(p, PROC_EXITED, 0.3));
         ck_assert_int_eq(p->state, PROC_EXITED);
         ck_assert_int_eq(zombies(), 0);
         proc_free(p);
@@ -378,8 +430,8 @@ START_TEST(test_stop_escalates_and_kills_leftovers)
         ck_assert_int_eq(p->state, PROC_RUNNING);
         pid_t pgid = p->pid;
         track(pgid);
-        /* let sh fork its sleep */
-        run_until(never, p, 0.2);
+        /* let sh set its trap and fork its sleep */
+        ck_assert(wait_group(pgid, 2, 5));
 
         double t0 = time_monotonic();
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
@@ -397,7 +449,7 @@ START_TEST(test_stop_escalates_and_kills_leftovers)
                 ev_run(loop, EVRUN_ONCE);
         ck_assert_int_eq(kill(-pgid, 0), -1);
         ck_assert_int_eq(errno, ESRCH);
-        run_until(never, p, 0.1);
+        ck_assert(run_until(no_zombies, p, 5));
         ck_assert_int_eq(zombies(), 0);
         proc_free(p);
         freecfg(c);
@@ -413,7 +465,7 @@ START_TEST(test_stop_exits_cleanly)
         ck_assert_int_eq(proc_start(p), FAULT_OK);
         pid_t pgid = p->pid;
         track(pgid);
-        run_until(never, p, 0.2);
+        ck_assert(wait_group(pgid, 2, 5));     /* the trap is set once the sleep is forked */
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
         ck_assert(wait_state(p, PROC_STOPPED, 5));
         ck_assert_int_eq(p->exitstatus, 0);
@@ -438,7 +490,7 @@ START_TEST(test_stopasgroup)
         ck_assert_int_eq(proc_start(p), FAULT_OK);
         pid_t pgid = p->pid;
         track(pgid);
-        run_until(never, p, 0.2);
+        ck_assert(wait_group(pgid, 3, 5));     /* sh and both sleeps */
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
         ck_assert(wait_state(p, PROC_STOPPED, 5));
         ck_log("stopped: grp (terminated by SIGTERM)");
@@ -628,7 +680,8 @@ START_TEST(test_autorestart_and_suppression)
         proc_set_autorestart(false);
         ck_assert(wait_state(p, PROC_EXITED, 5));
         int n = count_in(&r, PROC_STARTING);
-        run_until(never, p, 0.3);
+        /* no restart while suppressed (an allowed one would come on the next iteration) */
+        ck_assert(stays(p, PROC_EXITED, 0.3));
         ck_assert_int_eq(count_in(&r, PROC_STARTING), n);
         ck_assert_int_eq(p->state, PROC_EXITED);
         /* the start that fell due happens once automatic starts are back */
@@ -649,8 +702,8 @@ START_TEST(test_backoff_held_back)
         ck_assert_int_eq(proc_start(p), FAULT_OK);
         ck_assert(wait_state(p, PROC_BACKOFF, 5));
         proc_set_autorestart(false);
-        /* the 1 s retry falls due but does not happen */
-        ck_assert(!run_until(never, p, 1.3));
+        /* the 1 s retry falls due but does not happen (bounded just past it) */
+        ck_assert(stays(p, PROC_BACKOFF, 1.3));
         ck_assert_int_eq(p->state, PROC_BACKOFF);
         ck_assert_int_eq(p->backoff, 1);
         proc_set_autorestart(true);
@@ -854,7 +907,6 @@ START_TEST(test_restart_queue)
         ck_assert(run_until(is_exited, p, 5));
         proc_watch_remove(&st.w);
         proc_free(p);           /* while queued */
-        run_until(never, NULL, 0.1);
         ck_assert(run_until(no_children, NULL, 10));
         freecfg(c);
 }
@@ -884,13 +936,21 @@ START_TEST(test_free_from_watcher)
 }
 END_TEST
 
+/* procinfo_description only formats: pose the process in each state directly (proc.h makes state
+ * const so that nothing but proc_set_state changes it in the daemon). */
+static void
+pose_state(struct proc *p, enum proc_state s)
+{
+        *(enum proc_state *)&p->state = s;
+}
+
 START_TEST(test_description_formats)
 {
         struct cfg_proc *c = mkcfg("d", "x");
         struct proc *p = proc_new(c, NULL);
         char *d;
 
-        p->state = PROC_RUNNING;
+        pose_state(p, PROC_RUNNING);
         p->pid = 42;
         p->start_time = 1000000.7;
         d = procinfo_description(p, 1000000.7 + 86400 + 3661);
@@ -905,15 +965,15 @@ START_TEST(test_description_formats)
         d = procinfo_description(p, 10);
         ck_assert_str_eq(d, "pid 42, uptime 0:00:00");
         free(d);
-        p->state = PROC_FATAL;
+        pose_state(p, PROC_FATAL);
         d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "unknown error (try \"tail d\")");
         free(d);
-        p->state = PROC_STOPPING;
+        pose_state(p, PROC_STOPPING);
         d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "");
         free(d);
-        p->state = PROC_STOPPED;
+        pose_state(p, PROC_STOPPED);
         setenv("TZ", "UTC", 1);
         tzset();
         p->stop_time = 1795861200;      /* 2026-11-28 10:20:00 UTC */
@@ -924,7 +984,7 @@ START_TEST(test_description_formats)
         d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "Not started");
         free(d);
-        p->state = PROC_STOPPED;
+        pose_state(p, PROC_STOPPED);
         p->pid = 0;
         proc_free(p);
         freecfg(c);
