@@ -319,7 +319,7 @@ def test_reload_keeps_pid(sd):
 def test_shutdown(sd):
     r = run(sd, "shutdown")
     assert (r.returncode, r.stdout) == (0, "Shut down\n")
-    assert sd.proc.wait(30) == 0
+    assert sd.wait_exit(30) == 0
     assert not os.path.exists(sd.sock)
     r = run(sd, "shutdown")
     assert r.returncode == 1
@@ -378,7 +378,7 @@ startsecs=0
     assert (r.returncode, r.stdout) == (1, expected)
     r = d.ctl("shutdown")
     assert (r.returncode, r.stdout) == (0, "Shut down\n")
-    assert d.proc.wait(30) == 0         # wait for the exit this test caused
+    assert d.wait_exit(30) == 0         # wait for the exit this test caused
 
 
 def test_stray_byte_in_a_spawn_error_keeps_replies_well_formed(corral):
