@@ -54,6 +54,18 @@ def wait_until(pred, timeout=10.0, interval=0.01, what="condition"):
         time.sleep(interval)
 
 
+def holds_for(pred, seconds, interval=0.05, what="condition"):
+    """Proof that nothing happens, bounded: pred() stays truthy for the whole `seconds` (polled,
+    failing as soon as it breaks). Callers say why `seconds` is long enough for what they rule out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if not pred():
+            raise AssertionError(f"{what} stopped holding")
+        if time.monotonic() > deadline:
+            return
+        time.sleep(interval)
+
+
 def proc_status(pid):
     """Fields of /proc/<pid>/status as a dict, or None if the process is gone."""
     try:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from conftest import (alive, children_of, fd_count, is_zombie, proc_status, run_corrald,
-                      wait_until)
+from conftest import (alive, children_of, fd_count, holds_for, is_zombie, proc_status,
+                      run_corrald, wait_until)
 
 
 def cmdline(pid):
@@ -110,9 +110,9 @@ def test_crash_loop_goes_backoff_then_fatal(corral):
     assert len(d.spawned_pids("crash")) == 3
     if d.has_ctl():
         assert d.state_of("crash") == "FATAL"
-    # FATAL is final: nothing respawns it.
-    time.sleep(1.2)
-    assert len(d.spawned_pids("crash")) == 3
+    # FATAL is final: nothing respawns it. The backoff before a fourth attempt would be 3 s
+    # (linear: 1, 2, 3), so watching 3.5 s after "gave up" covers the next slot a retry could take.
+    holds_for(lambda: len(d.spawned_pids("crash")) == 3, 3.5, what="no spawn after FATAL")
 
 
 def test_crash_loop_is_in_backoff_between_attempts(corral):

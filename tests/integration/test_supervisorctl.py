@@ -240,7 +240,15 @@ def test_maintail(sd):
     try:
         os.set_blocking(p.stdout.fileno(), False)
         out = b""
-        time.sleep(0.5)
+        # Connected once the stream carries the log's tail after its header: from then on the
+        # stop line must come through the follow, not through that initial tail.
+        header = b"==> Press Ctrl-C to exit <==\n"
+
+        def streaming():
+            nonlocal out
+            out += p.stdout.read() or b""
+            return len(out) > len(header) and out.startswith(header)
+        wait_until(streaming, 10, interval=0.02, what="maintail -f streaming")
         run(sd, "stop", "sleeper")
         deadline = time.monotonic() + 10
         while b"stopped: sleeper" not in out and time.monotonic() < deadline:
