@@ -3,6 +3,7 @@
  * file/line/section/key, groups, numprocs naming, ordering and cfg_diff. */
 #include "cfg/cfg.h"
 #include "shared/util.h"
+#include "unit.h"
 
 #include <check.h>
 #include <errno.h>
@@ -895,8 +896,8 @@ START_TEST(test_many_programs)
 }
 END_TEST
 
-static Suite *
-cfg_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("cfg");
         TCase *tc = tcase_create("core");
@@ -938,14 +939,4 @@ cfg_suite(void)
         tcase_add_test(tc, test_error_text_and_all_collected);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(cfg_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

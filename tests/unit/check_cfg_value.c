@@ -3,6 +3,7 @@
 #include "cfg/cfg.h"
 #include "cfg/cfg_value.h"
 #include "shared/util.h"
+#include "unit.h"
 
 #include <check.h>
 #include <errno.h>
@@ -291,8 +292,8 @@ START_TEST(test_names)
 }
 END_TEST
 
-static Suite *
-cfg_value_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("cfg_value");
         TCase *tc = tcase_create("types");
@@ -309,14 +310,4 @@ cfg_value_suite(void)
         tcase_add_test(tc, test_expand);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(cfg_value_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

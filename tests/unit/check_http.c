@@ -19,6 +19,7 @@
 #include "ctl/http.h"
 #include "core/logfile.h"
 #include "shared/util.h"
+#include "unit.h"
 
 static struct ev_loop *loop;
 static char dir[64];
@@ -597,8 +598,8 @@ START_TEST(tail_many_and_shutdown)
 }
 END_TEST
 
-static Suite *
-http_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("http");
         TCase *tc = tcase_create("auth");
@@ -636,14 +637,4 @@ http_suite(void)
         tcase_add_test(tc, tail_many_and_shutdown);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(http_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "shared/xmlrpc.h"
+#include "unit.h"
 
 #include "vectors.h"
 
@@ -407,8 +408,8 @@ START_TEST(test_response_parse)
 }
 END_TEST
 
-static Suite *
-xmlrpc_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("xmlrpc");
         TCase *tc = tcase_create("vectors");
@@ -429,14 +430,4 @@ xmlrpc_suite(void)
         tcase_add_test(tc, test_deep_nesting);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(xmlrpc_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
