@@ -21,6 +21,7 @@
 #include "core/procinfo.h"
 #include "core/spawn.h"
 #include "shared/util.h"
+#include "unit.h"
 
 static struct ev_loop *loop;
 static char logpath[64];
@@ -991,8 +992,8 @@ START_TEST(test_description_formats)
 }
 END_TEST
 
-static Suite *
-proc_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("proc");
         TCase *tc = tcase_create("lifecycle");
@@ -1032,14 +1033,4 @@ proc_suite(void)
         tcase_add_test(tc, test_description_formats);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(proc_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
