@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -992,6 +993,37 @@ START_TEST(test_description_formats)
 }
 END_TEST
 
+START_TEST(test_procinfo_snapshot)
+{
+        struct cfg_proc *c = mkcfg("snap", "x");
+        free(c->group);
+        c->group = xstrdup("g");
+        struct proc *p = proc_new(c, NULL);
+        p->start_time = -1e12;                  /* the wire's ints are 32 bits: clamped */
+        p->stop_time = 1e12;
+        p->exitstatus = 3;
+        struct procinfo pi;
+        procinfo_init(&pi, p, 0.0 / 0.0);       /* NaN is 0 */
+        ck_assert_str_eq(pi.name, "snap");
+        ck_assert_str_eq(pi.group, "g");
+        ck_assert_str_eq(pi.namespec, "g:snap");
+        ck_assert_int_eq(pi.state, 0);
+        ck_assert_str_eq(pi.statename, "STOPPED");
+        ck_assert_int_eq(pi.pid, 0);
+        ck_assert_int_eq(pi.start, INT32_MIN);
+        ck_assert_int_eq(pi.stop, INT32_MAX);
+        ck_assert_int_eq(pi.now, 0);
+        ck_assert_int_eq(pi.exitstatus, 3);
+        ck_assert_str_eq(pi.spawnerr, "");
+        ck_assert_str_eq(pi.stdout_logfile, "");        /* NONE (a path: check_api_json) */
+        ck_assert_str_eq(pi.stderr_logfile, "");
+        procinfo_fini(&pi);
+        ck_assert_ptr_null(pi.namespec);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
 Suite *
 unit_suite(void)
 {
@@ -1031,6 +1063,7 @@ unit_suite(void)
         tc = tcase_create("describe");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_description_formats);
+        tcase_add_test(tc, test_procinfo_snapshot);
         suite_add_tcase(s, tc);
         return s;
 }
