@@ -8,6 +8,7 @@
 
 #include "cfg/cfg.h"
 #include "cfg/cfg_value.h"
+#include "shared/strmap.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,8 +38,7 @@ struct cfg_section {
 struct cfg_store {
         struct cfg_section *sec;        /* in order of first appearance; duplicates merged */
         size_t nsec, capsec;
-        size_t *hash;                   /* open addressing by name: index + 1, 0 = empty */
-        size_t hcap;                    /* a power of two, > 2 * nsec */
+        struct strmap names;            /* section name → index + 1 */
         struct cfg_srcfile **files;
         size_t nfiles;
 };

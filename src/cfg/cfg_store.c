@@ -3,8 +3,10 @@
  * error and warning lists both append to. Pure. */
 #include "cfg/cfg.h"
 #include "cfg/cfg_int.h"
+#include "shared/strmap.h"
 #include "shared/util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,44 +84,13 @@ cfg_store_file(struct cfg_ctx *c, const char *path)
         return f;
 }
 
-static size_t
-hash_name(const char *s)
-{
-        size_t h = 14695981039346656037ULL;     /* FNV-1a */
-        for (; *s; s++)
-                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-        return h;
-}
-
-/* The slot of name in the hash: its entry, or the empty slot where it belongs. */
-static size_t *
-store_slot(const struct cfg_store *st, const char *name)
-{
-        size_t m = st->hcap - 1;
-        for (size_t i = hash_name(name) & m;; i = (i + 1) & m)
-                if (!st->hash[i] || !strcmp(st->sec[st->hash[i] - 1].name, name))
-                        return &st->hash[i];
-}
-
-static void
-store_rehash(struct cfg_store *st)
-{
-        free(st->hash);
-        st->hcap = st->hcap ? st->hcap * 2 : 64;
-        st->hash = xcalloc(st->hcap, sizeof *st->hash);
-        for (size_t i = 0; i < st->nsec; i++)
-                *store_slot(st, st->sec[i].name) = i + 1;
-}
-
 size_t
 cfg_store_section(struct cfg_ctx *c, const char *name, const struct cfg_srcfile *f, int line)
 {
         struct cfg_store *st = &c->st;
-        if (2 * (st->nsec + 1) >= st->hcap)
-                store_rehash(st);
-        size_t *slot = store_slot(st, name);
-        if (*slot)
-                return *slot - 1;
+        void *at = strmap_get(&st->names, name);       /* index + 1 */
+        if (at)
+                return (size_t)(uintptr_t)at - 1;
         if (st->nsec == st->capsec) {
                 st->capsec = st->capsec ? st->capsec * 2 : 16;
                 st->sec = xrealloc(st->sec, st->capsec * sizeof *st->sec);
@@ -129,7 +100,7 @@ cfg_store_section(struct cfg_ctx *c, const char *name, const struct cfg_srcfile 
         s->name = xstrdup(name);
         s->file = f;
         s->line = line;
-        *slot = ++st->nsec;
+        strmap_put(&st->names, s->name, (void *)(uintptr_t)++st->nsec);
         return st->nsec - 1;
 }
 
@@ -166,10 +137,8 @@ cfg_section_get(const struct cfg_section *s, const char *key)
 const struct cfg_section *
 cfg_store_find(const struct cfg_ctx *c, const char *name)
 {
-        if (!c->st.hcap)
-                return NULL;
-        size_t *slot = store_slot(&c->st, name);
-        return *slot ? &c->st.sec[*slot - 1] : NULL;
+        void *at = strmap_get(&c->st.names, name);
+        return at ? &c->st.sec[(uintptr_t)at - 1] : NULL;
 }
 
 void
@@ -190,6 +159,6 @@ cfg_store_free(struct cfg_store *st)
                 free(st->files[i]);
         }
         free(st->files);
-        free(st->hash);
+        strmap_free(&st->names);
         memset(st, 0, sizeof *st);
 }

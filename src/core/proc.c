@@ -18,6 +18,7 @@
 #include "core/outlog.h"
 #include "core/proc_int.h"
 #include "core/spawn.h"
+#include "shared/signame.h"
 #include "shared/util.h"
 
 /* "waiting for x to stop" while STOPPING: at once, then every REPORT_EVERY seconds (supervisord's
@@ -278,7 +279,7 @@ send_signal(struct proc *p, int sig, bool group)
         if (p->pid <= 0)
                 return -ESRCH;  /* never kill(0) or kill(-1) */
         log_debug("killing %s (pid %d) %swith signal %s", p->cfg->name, (int)p->pid,
-                  group ? "process group " : "", spawn_signame(sig));
+                  group ? "process group " : "", signame(sig));
         if (group) {
                 if (kill(-p->pid, sig) == 0)
                         return 0;
@@ -569,7 +570,7 @@ proc_signal(struct proc *p, int sig)
                 return (enum fault)cell.fault;
         hold(p);
         p->in->user_signal = sig;
-        log_debug("sending %s (pid %d) sig %s", p->cfg->name, (int)p->pid, spawn_signame(sig));
+        log_debug("sending %s (pid %d) sig %s", p->cfg->name, (int)p->pid, signame(sig));
         dispatch(p, PE_SIGNAL);
         if (p->state == PROC_UNKNOWN)
                 f = FAULT_FAILED;
@@ -647,7 +648,7 @@ decode_status(int status, char *buf, size_t len)
                 return WEXITSTATUS(status);
         }
         if (WIFSIGNALED(status)) {
-                snprintf(buf, len, "terminated by %s%s", spawn_signame(WTERMSIG(status)),
+                snprintf(buf, len, "terminated by %s%s", signame(WTERMSIG(status)),
                          WCOREDUMP(status) ? " (core dumped)" : "");
                 return -1;
         }
@@ -711,53 +712,5 @@ proc_setup(const struct proc_env *env)
         if (S.due_head) {
                 ev_prepare_start(S.loop, &S.due_prepare);
                 ev_idle_start(S.loop, &S.due_idle);
-        }
-}
-
-/* --- presentation ---------------------------------------------------------------------------- */
-
-char *
-proc_namespec(const struct proc *p)
-{
-        const char *g = p->cfg->group;
-        if (!g || !strcmp(g, p->cfg->name))
-                return xstrdup(p->cfg->name);
-        return xasprintf("%s:%s", g, p->cfg->name);
-}
-
-char *
-proc_description(const struct proc *p, double now)
-{
-        switch (p->state) {
-        case PROC_RUNNING: {
-                /* like Python: whole seconds of both ends, then a timedelta */
-                long long up = (long long)now - (long long)p->start_time;
-                if (up < 0)
-                        up = 0;
-                long long days = up / 86400, s = up % 86400;
-                if (days)
-                        return xasprintf("pid %d, uptime %lld day%s, %lld:%02lld:%02lld", (int)p->pid, days,
-                                         days == 1 ? "" : "s", s / 3600, s / 60 % 60, s % 60);
-                return xasprintf("pid %d, uptime %lld:%02lld:%02lld", (int)p->pid, s / 3600, s / 60 % 60,
-                                 s % 60);
-        }
-        case PROC_FATAL:
-        case PROC_BACKOFF:
-                if (p->spawnerr && *p->spawnerr)
-                        return xstrdup(p->spawnerr);
-                return xasprintf("unknown error (try \"tail %s\")", p->cfg->name);
-        case PROC_STOPPED:
-        case PROC_EXITED: {
-                char buf[64];
-                struct tm tm;
-                time_t t = (time_t)p->stop_time;
-                if ((long long)p->start_time == 0)
-                        return xstrdup("Not started");
-                if (!localtime_r(&t, &tm) || !strftime(buf, sizeof buf, "%b %d %I:%M %p", &tm))
-                        return xstrdup("");
-                return xstrdup(buf);
-        }
-        default:
-                return xstrdup("");
         }
 }

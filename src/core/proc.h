@@ -96,9 +96,6 @@ void proc_watch_remove(struct proc_watch *w);  /* safe when not linked */
 /* Number of processes with a live pid (in the pid index). */
 size_t proc_count_running(void);
 
-/* "group:name", or "name" when the group has the process's name. malloc'd. */
-char *proc_namespec(const struct proc *p);
-/* getProcessInfo's description (compat E.7) at wall time now. malloc'd. */
-char *proc_description(const struct proc *p, double now);
+/* Its namespec and description (the presentation): core/procinfo.h. */
 
 #endif

@@ -13,6 +13,7 @@
 #include "core/leftovers.h"
 #include "core/log.h"
 #include "core/outlog.h"
+#include "shared/strmap.h"
 #include "shared/util.h"
 
 /* A loaded config shared by the groups built from it (several can be alive at once: the one in
@@ -28,16 +29,6 @@ struct sgroup {
         struct cref *ref;
         struct proc_watch *watches;
         char **keys;                    /* "group:name" per process */
-};
-
-struct hent {
-        const char *key;
-        void *val;
-};
-
-struct htab {
-        struct hent *v;
-        size_t cap;                     /* power of two, or 0 */
 };
 
 static struct {
@@ -60,7 +51,7 @@ static struct {
         struct proc **v_name, **v_prio;
         struct proc_group **v_groups;
         size_t v_nprocs;
-        struct htab h_procs, h_groups;
+        struct strmap h_procs, h_groups;        /* "group:name" → proc, name → sgroup */
 
         /* Stop sequencing (shutdown or restart). */
         bool stopping;
@@ -108,66 +99,6 @@ cref_put(struct cref *r)
         return NULL;
 }
 
-/* --- hash index --------------------------------------------------------------------------- */
-
-static uint64_t
-hash_bytes(uint64_t h, const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++) {
-                h ^= (unsigned char)s[i];
-                h *= 1099511628211ULL;
-        }
-        return h;
-}
-
-#define HASH_INIT 14695981039346656037ULL
-
-static void
-htab_reset(struct htab *t, size_t n)
-{
-        free(t->v);
-        size_t cap = 8;
-        while (cap < 2 * n)
-                cap *= 2;
-        t->v = xcalloc(cap, sizeof *t->v);
-        t->cap = cap;
-}
-
-static void
-htab_put(struct htab *t, const char *key, void *val)
-{
-        size_t i = hash_bytes(HASH_INIT, key, strlen(key)) & (t->cap - 1);
-        while (t->v[i].key)
-                i = (i + 1) & (t->cap - 1);
-        t->v[i].key = key;
-        t->v[i].val = val;
-}
-
-/* Key "a:b" given as two pieces (b may be NULL for a plain key). */
-static void *
-htab_get2(const struct htab *t, const char *a, size_t alen, const char *b, size_t blen)
-{
-        if (!t->cap)
-                return NULL;
-        uint64_t h = hash_bytes(HASH_INIT, a, alen);
-        if (b) {
-                h = hash_bytes(h, ":", 1);
-                h = hash_bytes(h, b, blen);
-        }
-        for (size_t i = h & (t->cap - 1); t->v[i].key; i = (i + 1) & (t->cap - 1)) {
-                const char *k = t->v[i].key;
-                if (strncmp(k, a, alen))
-                        continue;
-                if (!b) {
-                        if (k[alen] == '\0')
-                                return t->v[i].val;
-                } else if (k[alen] == ':' && !strncmp(k + alen + 1, b, blen) && k[alen + 1 + blen] == '\0') {
-                        return t->v[i].val;
-                }
-        }
-        return NULL;
-}
-
 /* --- table maintenance -------------------------------------------------------------------- */
 
 static int
@@ -202,16 +133,16 @@ rebuild(void)
         S.v_name = xcalloc(n + 1, sizeof *S.v_name);
         S.v_prio = xcalloc(n + 1, sizeof *S.v_prio);
         S.v_groups = xcalloc(S.ngroups + 1, sizeof *S.v_groups);
-        htab_reset(&S.h_procs, n);
-        htab_reset(&S.h_groups, S.ngroups);
+        strmap_reset(&S.h_procs, n);
+        strmap_reset(&S.h_groups, S.ngroups);
         size_t k = 0;
         for (size_t i = 0; i < S.ngroups; i++) {
                 struct sgroup *sg = S.groups[i];
                 S.v_groups[i] = &sg->g;
-                htab_put(&S.h_groups, sg->g.name, sg);
+                strmap_put(&S.h_groups, sg->g.name, sg);
                 for (size_t j = 0; j < sg->g.nprocs; j++) {
                         S.v_prio[k++] = sg->g.procs[j];
-                        htab_put(&S.h_procs, sg->keys[j], sg->g.procs[j]);
+                        strmap_put(&S.h_procs, sg->keys[j], sg->g.procs[j]);
                 }
         }
         memcpy(S.v_name, S.v_prio, n * sizeof *S.v_name);
@@ -508,9 +439,8 @@ sup_fini(void)
         free(S.v_groups);
         S.v_name = S.v_prio = NULL;
         S.v_groups = NULL;
-        free(S.h_procs.v);
-        free(S.h_groups.v);
-        S.h_procs = S.h_groups = (struct htab){ 0 };
+        strmap_free(&S.h_procs);
+        strmap_free(&S.h_groups);
         free(S.stop_list);
         S.stop_list = NULL;
         S.pending_cfg = cfg_free(S.pending_cfg);
@@ -550,12 +480,12 @@ sup_find_proc(const char *namespec)
         const char *colon = strchr(namespec, ':');
         if (!colon) {
                 size_t l = strlen(namespec);
-                return htab_get2(&S.h_procs, namespec, l, namespec, l);
+                return strmap_get2(&S.h_procs, namespec, l, namespec, l);
         }
         const char *name = colon + 1;
         if (!strcmp(name, "*"))
                 return NULL;
-        return htab_get2(&S.h_procs, namespec, (size_t)(colon - namespec), name, strlen(name));
+        return strmap_get2(&S.h_procs, namespec, (size_t)(colon - namespec), name, strlen(name));
 }
 
 struct proc_group *
@@ -563,7 +493,7 @@ sup_find_group(const char *name)
 {
         if (!name)
                 return NULL;
-        struct sgroup *sg = htab_get2(&S.h_groups, name, strlen(name), NULL, 0);
+        struct sgroup *sg = strmap_get2(&S.h_groups, name, strlen(name), NULL, 0);
         return sg ? &sg->g : NULL;
 }
 
@@ -666,12 +596,6 @@ sup_restart(char **ret_err)
         notify("RELOADING=1");
         stop_begin();
         return FAULT_OK;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 enum fault

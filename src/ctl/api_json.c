@@ -11,12 +11,12 @@
 #include "cfg/cfg.h"
 #include "core/outlog.h"
 #include "core/proc.h"
+#include "core/procinfo.h"
 #include "core/sup.h"
+#include "shared/text.h"
 #include "shared/util.h"
+#include "shared/version.h"
 
-/* What supervisor.getSupervisorVersion and getAPIVersion answer (rpc_int.h is private to rpc). */
-#define SUPERVISOR_VERSION      "4.2.5"
-#define API_VERSION             "3.0"
 /* A compact row is ~100 bytes plus its strings: reserve this much per process up front. */
 #define ROW_RESERVE             160
 
@@ -35,55 +35,15 @@ static const char *const names[F__COUNT] = {
         [F_STDERR_LOGFILE] = "stderr_logfile",
 };
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at most
- * U+10FFFF), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t left)
-{
-        unsigned char c = s[0];
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                return left >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-        if (c >= 0xe0 && c <= 0xef) {
-                if (left < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-                        return 0;
-                if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-                        return 0;
-                return 3;
-        }
-        if (c >= 0xf0 && c <= 0xf4) {
-                if (left < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-                        return 0;
-                if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-                        return 0;
-                return 4;
-        }
-        return 0;
-}
-
 json_t *
 api_json_string(const char *s, size_t len)
 {
-        const unsigned char *u = (const unsigned char *)s;
-        size_t i = 0, n;
-        while (i < len && (n = utf8_seq(u + i, len - i)))
-                i += n;
-        if (i == len)           /* the usual case: checked here, so jansson need not check again */
+        size_t flen;
+        char *fixed = text_utf8_fix(s, len, &flen);
+        if (!fixed)             /* the usual case: checked here, so jansson need not check again */
                 return json_stringn_nocheck(s, len);
-        struct xr_buf b = { 0 };
-        xr_buf_append(&b, s, i);
-        while (i < len) {
-                if ((n = utf8_seq(u + i, len - i))) {
-                        xr_buf_append(&b, s + i, n);
-                        i += n;
-                } else {
-                        xr_buf_append(&b, "\xef\xbf\xbd", 3);   /* U+FFFD */
-                        i++;
-                }
-        }
-        json_t *j = json_stringn_nocheck(b.p, b.len);
-        xr_buf_free(&b);
+        json_t *j = json_stringn_nocheck(fixed, flen);
+        free(fixed);
         return j;
 }
 
@@ -93,53 +53,28 @@ str(const char *s)
         return s ? api_json_string(s, strlen(s)) : json_string_nocheck("");
 }
 
-/* The same clamping as getProcessInfo (rpc_info.c): times are 32-bit ints on the XML-RPC wire. */
-static json_int_t
-capped(double t)
-{
-        if (!(t > -2147483648.0))
-                return t != t ? 0 : INT32_MIN;
-        if (t > 2147483647.0)
-                return INT32_MAX;
-        return (json_int_t)t;
-}
-
-/* A channel's log path as getProcessInfo reports it: the configured path, outlog's AUTO name, ""
- * for NONE (same rules as rpc_info.c's log_of). */
-static const char *
-log_of(const struct proc *p, enum outlog_channel ch)
-{
-        const struct cfg_log *l = ch == OUTLOG_STDOUT ? &p->cfg->out : &p->cfg->err;
-        if (l->kind == CFG_LOG_NONE)
-                return "";
-        if (l->kind == CFG_LOG_PATH && l->path)
-                return l->path;
-        const char *s = p->log ? outlog_path(p->log, ch) : NULL;
-        return s ? s : "";
-}
-
 static json_t *
 row(const struct proc *p, double now)
 {
-        char *ns = proc_namespec(p), *desc = proc_description(p, now);
+        struct procinfo pi;
+        procinfo_init(&pi, p, now);
         json_t *cell[F__COUNT] = {
-                [F_NAME] = str(p->cfg->name),
-                [F_GROUP] = str(p->group ? p->group->name : p->cfg->group),
-                [F_NAMESPEC] = str(ns),
-                [F_STATE] = json_integer(proc_state_code(p->state)),
-                [F_STATENAME] = str(proc_state_name(p->state)),
-                [F_PID] = json_integer(p->pid),
-                [F_START] = json_integer(capped(p->start_time)),
-                [F_STOP] = json_integer(capped(p->stop_time)),
-                [F_NOW] = json_integer(capped(now)),
-                [F_EXITSTATUS] = json_integer(p->exitstatus),
-                [F_SPAWNERR] = str(p->spawnerr),
-                [F_DESCRIPTION] = str(desc),
-                [F_STDOUT_LOGFILE] = str(log_of(p, OUTLOG_STDOUT)),
-                [F_STDERR_LOGFILE] = str(log_of(p, OUTLOG_STDERR)),
+                [F_NAME] = str(pi.name),
+                [F_GROUP] = str(pi.group),
+                [F_NAMESPEC] = str(pi.namespec),
+                [F_STATE] = json_integer(pi.state),
+                [F_STATENAME] = str(pi.statename),
+                [F_PID] = json_integer(pi.pid),
+                [F_START] = json_integer(pi.start),
+                [F_STOP] = json_integer(pi.stop),
+                [F_NOW] = json_integer(pi.now),
+                [F_EXITSTATUS] = json_integer(pi.exitstatus),
+                [F_SPAWNERR] = str(pi.spawnerr),
+                [F_DESCRIPTION] = str(pi.description),
+                [F_STDOUT_LOGFILE] = str(pi.stdout_logfile),
+                [F_STDERR_LOGFILE] = str(pi.stderr_logfile),
         };
-        free(ns);
-        free(desc);
+        procinfo_fini(&pi);
         json_t *r = json_array();
         for (size_t k = 0; k < F__COUNT; k++)
                 (void)json_array_append_new(r, cell[k]);
@@ -173,8 +108,8 @@ api_json_status(struct xr_buf *b, double now)
                                 "pid", (int)getpid(),
                                 "state", m == SUP_RUNNING ? "RUNNING" : m == SUP_RESTARTING ? "RESTARTING" : "SHUTDOWN",
                                 "statecode", (int)m,
-                                "version", SUPERVISOR_VERSION,
-                                "api_version", API_VERSION,
+                                "version", VERSION_SUPERVISOR,
+                                "api_version", VERSION_API,
                                 "fields", fields,
                                 "processes", rows);
         if (b->cap - b->len < 256 + n * ROW_RESERVE) {

@@ -13,7 +13,7 @@ import xmlrpc.client
 
 import pytest
 
-from conftest import Corrald, alive, run_corrald, wait_until
+from conftest import alive, run_corrald, wait_until
 
 SLEEPER = """
 [program:sleeper]
@@ -372,14 +372,14 @@ def test_socket_mode_default_and_custom(corral, tmp_path):
     assert not os.path.exists(d.sock), "socket file left behind at exit"
     other = tmp_path / "b"
     other.mkdir()
-    d2 = Corrald(other, f"""
+    d2 = corral.start(f"""
 [unix_http_server]
 file={other}/corral.sock
 chmod=0760
 
 [supervisorctl]
 serverurl=unix://{other}/corral.sock
-""" + SLEEPER)
+""" + SLEEPER, dir=other, wait=False)
     try:
         wait_until(lambda: os.path.exists(d2.sock), what="socket")
         assert stat.S_IMODE(os.lstat(d2.sock).st_mode) == 0o760
@@ -400,15 +400,16 @@ def test_live_socket_is_refused(corral, tmp_path):
     d = corral.start(SLEEPER)
     other = tmp_path / "second"
     other.mkdir()
-    d2 = Corrald(other, f"""
+    d2 = corral.start(f"""
 [unix_http_server]
 file={d.sock}
 
 [supervisorctl]
 serverurl=unix://{d.sock}
-""")
+""", dir=other, wait=False)
+    d2.expect_rc = 2                    # refused at startup: the usage/config exit status
     try:
-        rc = d2.proc.wait(15)
+        rc = d2.wait_exit(15)
         log = d2.log()
     finally:
         d2.stop()
@@ -520,12 +521,13 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
     assert r.returncode == 0, r.stdout + r.stderr
     other = tmp_path / "pub"
     other.mkdir()
-    d2 = Corrald(other, f"""
+    d2 = corral.start(f"""
 [inet_http_server]
 port=0.0.0.0:{free_port()}
-""" + SLEEPER)
+""" + SLEEPER, dir=other, wait=False)
+    d2.expect_rc = 2                    # refused at startup: the usage/config exit status
     try:
-        rc = d2.proc.wait(15)
+        rc = d2.wait_exit(15)
         log = d2.log()
     finally:
         d2.stop()

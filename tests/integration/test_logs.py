@@ -29,11 +29,9 @@ def read(path):
         return f.read()
 
 
-def assert_only_stdio(pid):
-    """The worker holds fds 0-2 only (python workers ignore SIGPIPE/SIGXFSZ themselves, so
-    conftest's full assert_clean_children does not apply to them)."""
-    fds = sorted(int(x) for x in os.listdir(f"/proc/{pid}/fd"))
-    assert fds == [0, 1, 2], f"worker {pid} has fds {fds}"
+def assert_only_stdio(d, pid):
+    """The worker's fds 0-2 are pipes, and it holds no other (d.check(), conftest's invariants)."""
+    d.check()
     for fd in (0, 1, 2):
         assert os.readlink(f"/proc/{pid}/fd/{fd}").startswith("pipe:")
 
@@ -410,7 +408,7 @@ def test_tail_and_clear(corral, tmp_path):
     """)
     d.wait_state("l", "RUNNING")
     wait_until(lambda: os.path.getsize(out) == 9000, what="output")
-    assert_only_stdio(d.pid_of("l"))             # no log or pipe fd leaked into the worker
+    assert_only_stdio(d, d.pid_of("l"))             # no log or pipe fd leaked into the worker
     assert d.ctl("tail", "-45", "l").stdout == "row 0995\nrow 0996\nrow 0997\nrow 0998\nrow 0999\n\n"
     s = rpc(d)
     data, offset, overflow = s.supervisor.tailProcessStdoutLog("l", 0, 18)
@@ -444,7 +442,7 @@ def test_send_process_stdin(corral, tmp_path):
         stdout_logfile={out}
     """)
     d.wait_state("e", "RUNNING")
-    assert_only_stdio(d.pid_of("e"))
+    assert_only_stdio(d, d.pid_of("e"))
     s = rpc(d)
     assert s.supervisor.sendProcessStdin("e", "hello\n") is True
     big = "".join("n%06d\n" % i for i in range(40000))      # more than a pipe holds

@@ -75,8 +75,9 @@ def test_sigterm_during_reload_still_shuts_down(corral):
                what="trap installed")
     d.reload()
     d.wait_log("waiting for slow to die")
+    d.expect_exit()
     os.kill(d.pid, signal.SIGTERM)
-    assert d.proc.wait(10) == 0
+    assert d.wait_exit(10) == 0
     assert not alive(pid)
     assert len(d.spawned_pids("slow")) == 1
 

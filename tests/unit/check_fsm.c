@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fsm.h"
+#include "unit.h"
 
 /* Column order of the expected table. */
 static const enum proc_event cols[] = {
@@ -227,8 +228,8 @@ START_TEST(test_classify_timer_kill)
 }
 END_TEST
 
-static Suite *
-fsm_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("fsm");
         TCase *tc = tcase_create("table");
@@ -243,14 +244,4 @@ fsm_suite(void)
         tcase_add_test(tc, test_classify_timer_kill);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(fsm_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -19,6 +19,7 @@
 #include "ctl/http.h"
 #include "core/logfile.h"
 #include "shared/util.h"
+#include "unit.h"
 
 static struct ev_loop *loop;
 static char dir[64];
@@ -159,20 +160,37 @@ post_rpc(const char *extra_headers)
 
 /* ---- auth ---------------------------------------------------------------------------------------- */
 
+/* sha1("secret") */
+#define SHA_SECRET "{SHA}e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4"
+
 START_TEST(auth_plain_and_sha)
 {
         ck_assert(http_auth_ok(NULL, NULL, NULL, NULL));
         ck_assert(http_auth_ok("alice", "secret", "alice", "secret"));
-        ck_assert(!http_auth_ok("alice", "secret", "alice", "secreT"));
-        ck_assert(!http_auth_ok("alice", "secret", "alice", "secret2"));
-        ck_assert(!http_auth_ok("alice", "secret", "bob", "secret"));
-        ck_assert(!http_auth_ok("alice", "secret", NULL, NULL));
-        ck_assert(!http_auth_ok("alice", "secret", "alice", ""));
-        /* sha1("secret") */
-        const char *sha = "{SHA}e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4";
-        ck_assert(http_auth_ok("alice", sha, "alice", "secret"));
-        ck_assert(!http_auth_ok("alice", sha, "alice", "wrong"));
-        ck_assert(!http_auth_ok("alice", sha, "alice", sha));
+        ck_assert(http_auth_ok("alice", SHA_SECRET, "alice", "secret"));
+}
+END_TEST
+
+/* Credentials alice's server (password: plain "secret" or its {SHA}) refuses, one loop iteration
+ * each (one failure does not hide the rest). */
+static const struct {
+        const char *password, *user, *pass;
+} bad_creds[] = {
+        { "secret", "alice", "secreT" },
+        { "secret", "alice", "secret2" },
+        { "secret", "bob", "secret" },
+        { "secret", NULL, NULL },
+        { "secret", "alice", "" },
+        { SHA_SECRET, "alice", "wrong" },
+        { SHA_SECRET, "alice", SHA_SECRET },
+};
+
+START_TEST(auth_refused)
+{
+        ck_assert_msg(!http_auth_ok("alice", bad_creds[_i].password, bad_creds[_i].user, bad_creds[_i].pass),
+                      "password %s accepted %s:%s", bad_creds[_i].password,
+                      bad_creds[_i].user ? bad_creds[_i].user : "(none)",
+                      bad_creds[_i].pass ? bad_creds[_i].pass : "(none)");
 }
 END_TEST
 
@@ -274,19 +292,26 @@ START_TEST(error_pages)
                                         "<h1>Error response</h1>\r\n<p>Error code 404.\r\n"
                                         "<p>Message: Not Found.\r\n</body>\r\n"));
         free(r);
-        r = exchange("GET /RPC2 HTTP/1.0\r\n\r\n");
-        ck_assert_msg(!strncmp(r, "HTTP/1.0 400 Bad Request\r\n", 26), "%s", r);
-        free(r);
-        r = exchange("POST /logtail/foo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
-        ck_assert_msg(!strncmp(r, "HTTP/1.1 400 ", 13), "%s", r);
-        free(r);
+}
+END_TEST
+
+/* Requests answered with an error status (the start of the status line), one loop iteration each. */
+static const struct {
+        const char *req, *status;
+} bad_requests[] = {
+        { "GET /RPC2 HTTP/1.0\r\n\r\n", "HTTP/1.0 400 Bad Request\r\n" },
+        { "POST /logtail/foo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", "HTTP/1.1 400 " },
         /* ctl's exact tail -f bytes: empty Host and an extra CRLF (no such process here → 404) */
-        r = exchange("GET /logtail/bogus/stdout HTTP/1.1\r\nHost: \r\nAccept-Encoding: chunked\r\n"
-                     "Accept: */*\r\nUser-agent: Supervisor HTTP Client\r\n\r\n\r\n");
-        ck_assert_msg(!strncmp(r, "HTTP/1.1 404 ", 13), "%s", r);
-        free(r);
-        r = exchange("GET /mainlogtail HTTP/1.1\r\nHost: \r\n\r\n");
-        ck_assert_msg(!strncmp(r, "HTTP/1.1 404 ", 13), "%s", r);
+        { "GET /logtail/bogus/stdout HTTP/1.1\r\nHost: \r\nAccept-Encoding: chunked\r\n"
+          "Accept: */*\r\nUser-agent: Supervisor HTTP Client\r\n\r\n\r\n", "HTTP/1.1 404 " },
+        { "GET /mainlogtail HTTP/1.1\r\nHost: \r\n\r\n", "HTTP/1.1 404 " },
+};
+
+START_TEST(error_statuses)
+{
+        ck_assert_int_eq(ctl_init(loop, &cfg), 0);
+        char *r = exchange(bad_requests[_i].req);
+        ck_assert_msg(!strncmp(r, bad_requests[_i].status, strlen(bad_requests[_i].status)), "%s", r);
         free(r);
 }
 END_TEST
@@ -647,13 +672,14 @@ START_TEST(tail_many_and_shutdown)
 }
 END_TEST
 
-static Suite *
-http_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("http");
         TCase *tc = tcase_create("auth");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, auth_plain_and_sha);
+        tcase_add_loop_test(tc, auth_refused, 0, ARRAY_SIZE(bad_creds));
         tcase_add_loop_test(tc, auth_header_values, 0, (int)ARRAY_SIZE(header_cases));
         tcase_add_test(tc, auth_required_on_every_url);
         suite_add_tcase(s, tc);
@@ -662,6 +688,7 @@ http_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, rpc_post_is_text_xml);
         tcase_add_test(tc, error_pages);
+        tcase_add_loop_test(tc, error_statuses, 0, ARRAY_SIZE(bad_requests));
         tcase_add_test(tc, keepalive_and_pipelining);
         suite_add_tcase(s, tc);
 
@@ -688,14 +715,4 @@ http_suite(void)
         tcase_add_test(tc, tail_many_and_shutdown);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(http_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/logfile.h"
 #include "shared/util.h"
+#include "unit.h"
 
 static char tmpdir[] = "/tmp/check_log.XXXXXX";
 
@@ -229,8 +230,8 @@ START_TEST(unopenable_file_retried)
 }
 END_TEST
 
-static Suite *
-log_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("log");
         TCase *tc = tcase_create("core");
@@ -248,14 +249,4 @@ log_suite(void)
         tcase_add_test(tc, unopenable_file_retried);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(log_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -21,6 +21,7 @@
 #include "core/logfile.h"
 #include "core/outlog.h"
 #include "shared/util.h"
+#include "unit.h"
 
 static char tmpdir[] = "/tmp/check_logfile.XXXXXX";
 
@@ -887,8 +888,8 @@ START_TEST(outlog_none_uses_devnull)
 }
 END_TEST
 
-static Suite *
-logfile_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("logfile");
         TCase *tc = tcase_create("tail");
@@ -937,14 +938,4 @@ logfile_suite(void)
         tcase_add_test(tc, outlog_none_uses_devnull);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(logfile_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

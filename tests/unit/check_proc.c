@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,10 @@
 
 #include "cfg/cfg.h"
 #include "core/proc.h"
+#include "core/procinfo.h"
 #include "core/spawn.h"
 #include "shared/util.h"
+#include "unit.h"
 
 static struct ev_loop *loop;
 static char logpath[64];
@@ -317,7 +320,7 @@ START_TEST(test_backoff_to_fatal)
         ck_assert_int_eq(p->exitstatus, 0);
         ck_assert_int_eq(p->pid, 0);
         ck_assert_int_eq(p->backoff, 0);
-        char *d = proc_description(p, time_wall());
+        char *d = procinfo_description(p, time_wall());
         ck_assert_str_eq(d, "Exited too quickly (process log may have details)");
         free(d);
         ck_log("spawned: 'quick' with pid ");
@@ -339,7 +342,7 @@ START_TEST(test_running_then_exit)
         c->startsecs = 0;
         c->autorestart = CFG_AUTORESTART_NEVER;
         struct proc *p = proc_new(c, NULL);
-        char *d = proc_description(p, time_wall());
+        char *d = procinfo_description(p, time_wall());
         ck_assert_str_eq(d, "Not started");
         free(d);
 
@@ -349,7 +352,7 @@ START_TEST(test_running_then_exit)
         ck_assert_int_gt(p->pid, 0);
         ck_assert_ptr_eq(proc_by_pid(p->pid), p);
         ck_assert_int_eq(proc_start(p), FAULT_ALREADY_STARTED);
-        d = proc_description(p, p->start_time + 3);
+        d = procinfo_description(p, p->start_time + 3);
         char want_d[64];
         snprintf(want_d, sizeof want_d, "pid %d, uptime 0:00:03", (int)p->pid);
         ck_assert_str_eq(d, want_d);
@@ -364,7 +367,7 @@ START_TEST(test_running_then_exit)
         ck_log("success: exit5 entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)");
         ck_log("exited: exit5 (exit status 5; not expected)");
         /* EXITED shows the stop time, not the spawnerr */
-        d = proc_description(p, time_wall());
+        d = procinfo_description(p, time_wall());
         ck_assert(strlen(d) > 10 && (strstr(d, " AM") || strstr(d, " PM")));
         free(d);
         /* autorestart=false: it stays EXITED (a restart would come on the next iteration) */
@@ -522,7 +525,7 @@ START_TEST(test_missing_command)
         ck_assert_int_eq(r.seq[2], PROC_FATAL);
         ck_assert_str_eq(p->spawnerr, "can't find command 'nonexistent-cmd'");
         ck_log("spawnerr: can't find command 'nonexistent-cmd'");
-        char *d = proc_description(p, time_wall());
+        char *d = procinfo_description(p, time_wall());
         ck_assert_str_eq(d, "can't find command 'nonexistent-cmd'");
         free(d);
         proc_watch_remove(&r.w);
@@ -650,7 +653,7 @@ START_TEST(test_child_is_clean)
         ck_assert(strstr(env, "SUPERVISOR_SERVER_URL=unix:///tmp/corral-test.sock\n"));
         ck_assert(strstr(env, "FOO=bar\n"));
 
-        char *ns = proc_namespec(p);
+        char *ns = procinfo_namespec(p);
         ck_assert_str_eq(ns, "g:clean");
         free(ns);
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
@@ -935,7 +938,7 @@ START_TEST(test_free_from_watcher)
 }
 END_TEST
 
-/* proc_description only formats: pose the process in each state directly (proc.h makes state
+/* procinfo_description only formats: pose the process in each state directly (proc.h makes state
  * const so that nothing but proc_set_state changes it in the daemon). */
 static void
 pose_state(struct proc *p, enum proc_state s)
@@ -952,35 +955,35 @@ START_TEST(test_description_formats)
         pose_state(p, PROC_RUNNING);
         p->pid = 42;
         p->start_time = 1000000.7;
-        d = proc_description(p, 1000000.7 + 86400 + 3661);
+        d = procinfo_description(p, 1000000.7 + 86400 + 3661);
         ck_assert_str_eq(d, "pid 42, uptime 1 day, 1:01:01");
         free(d);
-        d = proc_description(p, 1000000.0 + 3 * 86400 + 1);
+        d = procinfo_description(p, 1000000.0 + 3 * 86400 + 1);
         ck_assert_str_eq(d, "pid 42, uptime 3 days, 0:00:01");
         free(d);
-        d = proc_description(p, 1000000.0 + 36000 + 59);
+        d = procinfo_description(p, 1000000.0 + 36000 + 59);
         ck_assert_str_eq(d, "pid 42, uptime 10:00:59");
         free(d);
-        d = proc_description(p, 10);
+        d = procinfo_description(p, 10);
         ck_assert_str_eq(d, "pid 42, uptime 0:00:00");
         free(d);
         pose_state(p, PROC_FATAL);
-        d = proc_description(p, 0);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "unknown error (try \"tail d\")");
         free(d);
         pose_state(p, PROC_STOPPING);
-        d = proc_description(p, 0);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "");
         free(d);
         pose_state(p, PROC_STOPPED);
         setenv("TZ", "UTC", 1);
         tzset();
         p->stop_time = 1795861200;      /* 2026-11-28 10:20:00 UTC */
-        d = proc_description(p, 0);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "Nov 28 10:20 AM");
         free(d);
         p->start_time = 0;
-        d = proc_description(p, 0);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "Not started");
         free(d);
         pose_state(p, PROC_STOPPED);
@@ -990,8 +993,39 @@ START_TEST(test_description_formats)
 }
 END_TEST
 
-static Suite *
-proc_suite(void)
+START_TEST(test_procinfo_snapshot)
+{
+        struct cfg_proc *c = mkcfg("snap", "x");
+        free(c->group);
+        c->group = xstrdup("g");
+        struct proc *p = proc_new(c, NULL);
+        p->start_time = -1e12;                  /* the wire's ints are 32 bits: clamped */
+        p->stop_time = 1e12;
+        p->exitstatus = 3;
+        struct procinfo pi;
+        procinfo_init(&pi, p, 0.0 / 0.0);       /* NaN is 0 */
+        ck_assert_str_eq(pi.name, "snap");
+        ck_assert_str_eq(pi.group, "g");
+        ck_assert_str_eq(pi.namespec, "g:snap");
+        ck_assert_int_eq(pi.state, 0);
+        ck_assert_str_eq(pi.statename, "STOPPED");
+        ck_assert_int_eq(pi.pid, 0);
+        ck_assert_int_eq(pi.start, INT32_MIN);
+        ck_assert_int_eq(pi.stop, INT32_MAX);
+        ck_assert_int_eq(pi.now, 0);
+        ck_assert_int_eq(pi.exitstatus, 3);
+        ck_assert_str_eq(pi.spawnerr, "");
+        ck_assert_str_eq(pi.stdout_logfile, "");        /* NONE (a path: check_api_json) */
+        ck_assert_str_eq(pi.stderr_logfile, "");
+        procinfo_fini(&pi);
+        ck_assert_ptr_null(pi.namespec);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("proc");
         TCase *tc = tcase_create("lifecycle");
@@ -1029,16 +1063,7 @@ proc_suite(void)
         tc = tcase_create("describe");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_description_formats);
+        tcase_add_test(tc, test_procinfo_snapshot);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(proc_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -15,6 +15,7 @@
 #include "core/leftovers.h"
 #include "core/sup.h"
 #include "shared/util.h"
+#include "unit.h"
 
 static char dir[] = "/tmp/check_sup.XXXXXX";
 static char *path;
@@ -291,8 +292,8 @@ START_TEST(test_many)
 }
 END_TEST
 
-static Suite *
-sup_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("sup");
         TCase *tc = tcase_create("core");
@@ -309,14 +310,4 @@ sup_suite(void)
         tcase_add_test(tc, test_many);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(sup_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
