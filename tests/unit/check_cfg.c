@@ -311,6 +311,8 @@ START_TEST(test_servers)
         ck_assert(cfg->unix_server.file[0] == '/');
         ck_assert(cfg->ctl.present);    /* an empty section is still present */
         cfg_free(cfg);
+        cfg = load_ok(SD "[program:caf\xc3\xa9]\ncommand=x\n");   /* UTF-8 names are fine */
+        cfg_free(cfg);
         cfg = load_ok(SD "[inet_http_server]\nport=localhost:9001\n");
         cfg_free(cfg);
         cfg = load_ok(SD "[inet_http_server]\nport=127.0.0.1:9001\n");
@@ -499,6 +501,12 @@ static const struct bad_conf {
         { SD "[program:web]\ncommand=x\numask=999\n", 4, "program:web", "umask", "octal" },
         { SD "[program:web]\ncommand=x 'open\n", 3, "program:web", "command", "No closing quotation" },
         { SD "[program:a b]\ncommand=x\n", 2, "program:a b", NULL, "invalid name" },
+        /* Not UTF-8 text (issue 18): reachable only through "all", so refused like '/' and ':'. */
+        { SD "[program:caf\xe9]\ncommand=x\n", 2, "program:caf\xe9", NULL, "is not UTF-8 text" },
+        { SD "[program:web]\ncommand=x\nprocess_name=w\x01\n", 4, "program:web", "process_name",
+          "is not UTF-8 text" },
+        { SD "[group:g\xff]\nprograms=a\n[program:a]\ncommand=x\n", 2, "group:g\xff", NULL,
+          "is not UTF-8 text" },
         { SD "[supervisord]\nloglevel=loud\n", 3, "supervisord", "loglevel", "'loud'" },
         { SD "[unix_http_server]\nchmod=0700\n", 2, "unix_http_server", "file", "missing" },
         { SD "[inet_http_server]\nport=host:\n", 3, "inet_http_server", "port", "no port" },
