@@ -27,8 +27,7 @@ struct logfile {
         int backups;
         mode_t mode;
         bool regular;                   /* a rotatable regular file */
-        bool private_name;              /* generated (AUTO): O_NOFOLLOW, O_EXCL at creation */
-        bool created;                   /* opened once already */
+        bool private_name;              /* generated (AUTO): never through a symlink */
         bool sock;                      /* a socket (journald's stdout): send() non-blocking */
         bool failing;                   /* inside an incident (reported once) */
         unsigned long long dropped;     /* total bytes dropped */
@@ -82,10 +81,10 @@ open_file(struct logfile *lf)
         /* O_NONBLOCK: a FIFO without a reader fails with ENXIO instead of blocking the loop, and a
          * pipe or tty that is full drops instead of stalling. No effect on regular files. */
         int flags = O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
-        /* A generated name (AUTO, often in /tmp) is never followed through a symlink, and is
-         * created by us the first time: one planted there in the meantime is refused. */
+        /* A generated name (AUTO, often in /tmp; its owner made it with O_EXCL) is never
+         * followed through a symlink planted in its place. */
         if (lf->private_name)
-                flags |= O_NOFOLLOW | (lf->created ? 0 : O_EXCL);
+                flags |= O_NOFOLLOW;
         int fd = open(lf->path, flags, lf->mode);
         if (fd < 0 && errno == ENXIO && std_fd_of(lf->path) >= 0) {
                 /* /dev/stdout is a socket (systemd's journal stream) and cannot be opened again:
@@ -103,7 +102,6 @@ open_file(struct logfile *lf)
                 return r;
         }
         lf->fd = fd;
-        lf->created = true;
         lf->regular = S_ISREG(st.st_mode) && !path_is_special(lf->path);
         lf->sock = S_ISSOCK(st.st_mode);
         lf->size = lf->regular ? st.st_size : 0;

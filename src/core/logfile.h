@@ -36,8 +36,8 @@ struct logfile *logfile_open(const char *path, off_t maxbytes, int backups, mode
  * comes. */
 struct logfile *logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode, logfile_report_fn *fn,
                             void *ctx);
-/* logfile_new for a generated name (AUTO logs, often in /tmp): mode 0600, created exclusively,
- * never opened through a symlink, so a file planted under the name is refused, not written. */
+/* logfile_new for a generated name (AUTO logs, often in /tmp, created by outlog with O_EXCL):
+ * mode 0600, never opened through a symlink, so one planted under the name is refused. */
 struct logfile *logfile_new_private(const char *path, off_t maxbytes, int backups, logfile_report_fn *fn,
                                     void *ctx);
 void logfile_set_report(struct logfile *lf, logfile_report_fn *fn, void *ctx);

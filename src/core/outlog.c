@@ -224,7 +224,7 @@ on_stdin_writable(struct ev_loop *loop, ev_io *w, int revents)
         (void)stdin_flush(container_of(w, struct outlog, in_io));
 }
 
-/* <childlogdir>/<name>-<channel>---<identifier>-<8 random chars>.log, not existing yet. */
+/* <childlogdir>/<name>-<channel>---<identifier>-<8 random chars>.log, created empty. */
 static char *
 auto_name(const struct outlog_env *env, const char *name, enum outlog_channel ch)
 {
@@ -241,8 +241,14 @@ auto_name(const struct outlog_env *env, const char *name, enum outlog_channel ch
                         r[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
                 r[8] = '\0';
                 char *path = xasprintf("%s/%s-%s---%s-%s.log", dir, name, chan_name(ch), ident, r);
-                if (access(path, F_OK) < 0)
-                        return path;
+                /* Created now, empty and exclusively, as supervisord's mkstemp does: a process
+                 * that never ran has an (empty) log to read, and nobody else owns the name. */
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0 || errno != EEXIST) {
+                        if (fd >= 0)
+                                close(fd);
+                        return path;    /* or made at the first spawn, once childlogdir exists */
+                }
                 free(path);
         }
 }

@@ -317,7 +317,14 @@ def test_auto_log_name_is_never_followed_through_a_planted_symlink(corral, tmp_p
         startsecs=0
     """)
     path = rpc(d).supervisor.getProcessInfo("a")["stdout_logfile"]
-    assert path.startswith(str(tmp_path)) and not os.path.exists(path)
+    # As supervisord's mkstemp: created at once, empty, 0600, so a never-started program's log
+    # reads as '' (issue 18) and the name is taken.
+    assert path.startswith(str(tmp_path)) and read(path) == b""
+    assert stat.S_IMODE(os.lstat(path).st_mode) == 0o600
+    assert d.ctl("tail", "a").returncode == 0
+    assert rpc(d).supervisor.readProcessStdoutLog("a", 0, 0) == ""
+    # Where the directory lets others replace it (here: not sticky), a planted symlink is refused.
+    os.unlink(path)
     os.symlink(victim, path)
     d.ctl("start", "a", check=True)
     d.wait_log("cannot open")

@@ -774,10 +774,14 @@ START_TEST(outlog_auto_name_and_cleanup)
         ck_assert_uint_eq(strlen(out), strlen(prefix) + 8 + 4);
         ck_assert_str_eq(out + strlen(out) - 4, ".log");
         ck_assert_ptr_nonnull(strstr(err, "/web-stderr---ident-"));
-        ck_assert(!exists(out));                /* created at the first spawn, like supervisord */
+        /* Created at once, empty and 0600, like supervisord's mkstemp (issue 18: a never-started
+         * process's AUTO log reads as ''). */
+        struct stat st;
+        ck_assert_int_eq(stat(out, &st), 0);
+        ck_assert_int_eq(st.st_mode & 0777, 0600);
+        ck_assert_int_eq(st.st_size, 0);
         int fds[3];
         ck_assert_int_eq(outlog_prepare(o, fds), 0);
-        struct stat st;
         ck_assert_int_eq(stat(out, &st), 0);
         ck_assert_int_eq(st.st_mode & 0777, 0600);
         outlog_abort(o);
