@@ -305,6 +305,19 @@ check_link(struct logfile *lf)
         }
 }
 
+/* At or past maxbytes (a rotatable file only)? The file may have been truncated behind our back
+ * (logrotate's copytruncate without a SIGUSR2): trust the disk before saying yes. */
+static bool
+is_full(struct logfile *lf)
+{
+        if (!lf->regular || lf->maxbytes <= 0 || lf->size < lf->maxbytes)
+                return false;
+        struct stat st;
+        if (fstat(lf->fd, &st) == 0 && st.st_size < lf->size)
+                lf->size = st.st_size;
+        return lf->size >= lf->maxbytes;
+}
+
 size_t
 logfile_write(struct logfile *lf, const void *buf, size_t len)
 {
@@ -321,22 +334,12 @@ logfile_write(struct logfile *lf, const void *buf, size_t len)
                         drop(lf, left);
                         return len;
                 }
+                /* Each write lands whole in one file, as supervisord's handler writes a record
+                 * and rotates after it: a file may pass maxbytes by less than one write. */
                 size_t n = left;
-                if (lf->regular && lf->maxbytes > 0) {
-                        if (lf->size >= lf->maxbytes) {
-                                /* The file may have been truncated behind our back (logrotate's
-                                 * copytruncate without a SIGUSR2): trust the disk before rotating. */
-                                struct stat st;
-                                if (fstat(lf->fd, &st) == 0 && st.st_size < lf->size)
-                                        lf->size = st.st_size;
-                                if (lf->size >= lf->maxbytes && rotate(lf) < 0) {
-                                        drop(lf, left);
-                                        return len;
-                                }
-                        }
-                        off_t room = lf->maxbytes - lf->size;
-                        if ((off_t)n > room)
-                                n = (size_t)room;
+                if (is_full(lf) && rotate(lf) < 0) {
+                        drop(lf, left);
+                        return len;
                 }
                 ssize_t w = lf->sock ? send(lf->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL)
                                      : write(lf->fd, p, n);
@@ -363,7 +366,7 @@ logfile_write(struct logfile *lf, const void *buf, size_t len)
                 }
         }
         /* Rotate as soon as the file is full (supervisord does too), so file.1 appears promptly. */
-        if (lf->fd >= 0 && lf->regular && lf->maxbytes > 0 && lf->size >= lf->maxbytes)
+        if (lf->fd >= 0 && is_full(lf))
                 (void)rotate(lf);
         if (len > left && lf->head.next != &lf->head)
                 notify(lf, LOGFILE_APPENDED);

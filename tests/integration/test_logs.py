@@ -113,7 +113,7 @@ def test_redirect_stderr(corral, tmp_path):
     assert read(out) == b"one\ntwo\nthree\n"
 
 
-def test_rotation_exact_across_many_files(corral, tmp_path):
+def test_rotation_keeps_writes_whole_across_many_files(corral, tmp_path):
     n = 30000
     w = script(tmp_path, "n.py", NUMBERED.format(n=n))
     out = str(tmp_path / "n.log")
@@ -128,10 +128,11 @@ def test_rotation_exact_across_many_files(corral, tmp_path):
     """)
     d.wait_state("n", "EXITED")
     backups = sorted(glob.glob(out + ".*"), key=lambda p: int(p.rsplit(".", 1)[1]))
-    assert len(backups) > 50
-    # Names are consecutive .1 … .N and every rotated file is exactly maxbytes.
+    assert len(backups) > 5
+    # Names are consecutive .1 … .N; as supervisord's handler, each write lands whole and the file
+    # rotates after the write that fills it: every rotated file is full, by less than one read more.
     assert [p.rsplit(".", 1)[1] for p in backups] == [str(i) for i in range(1, len(backups) + 1)]
-    assert all(os.path.getsize(p) == 8192 for p in backups)
+    assert all(8192 <= os.path.getsize(p) < 8192 + 256 * 1024 for p in backups)
     got = b"".join(read(p) for p in reversed(backups)) + read(out)
     assert got == numbered(n)
 
