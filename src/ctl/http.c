@@ -355,6 +355,7 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
         req = xcalloc(1, sizeof *req);
         req->srv = s;
         req->conn = conn;
+        http_conns_request_begins(conn);
         req->http10 = version && !strcmp(version, MHD_HTTP_VERSION_1_0);
         req->next = s->reqs;
         if (s->reqs)
@@ -412,11 +413,12 @@ req_unlink(struct http_req *req)
 static void
 http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-        (void)cls; (void)conn; (void)toe;
+        (void)cls; (void)toe;
         struct http_req *req = *con_cls;
         if (!req)
                 return;
         *con_cls = NULL;
+        http_conns_request_ends(conn);
         if (req->pending)
                 rpc_cancel(req->pending);
         req_unlink(req);

@@ -15,7 +15,8 @@ struct logfile;
 /* Limits (compile-time; a connection above them is refused or dropped, never blocks the loop). */
 #define HTTP_MAX_BODY           (1024 * 1024)   /* request body; larger → 413 */
 #define HTTP_CONN_LIMIT         256             /* per listener */
-#define HTTP_IDLE_TIMEOUT       30              /* seconds without progress → dropped */
+#define HTTP_IDLE_TIMEOUT       30              /* seconds without progress → dropped (guests
+                                                 * only: an authenticated client is kept) */
 #define HTTP_PEER_GUESTS        64              /* unauthenticated, per peer (uid or address) */
 #define HTTP_GUEST_DEADLINE     10.0            /* seconds to a first authorized request header */
 /* Connections without an authorized request yet are dropped oldest first to make room for a new

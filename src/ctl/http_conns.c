@@ -4,7 +4,9 @@
  * authorized request header. Until then it is a guest with a deadline; when the listener is full,
  * or its peer has too many guests, the oldest guest is shut down to make room. So idle
  * connections, requests that announce a body and hang up, and slowloris clients can hold slots
- * only briefly, and an authenticated client always finds one. */
+ * only briefly, and an authenticated client always finds one. An authenticated connection has
+ * no idle timeout (supervisord keeps keep-alive clients); when the listener is full and no guest
+ * is left, the oldest idle one gives way. */
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@ struct http_conn {
         int fd;
         struct http_peer peer;
         bool authorized;                /* sent a complete, authorized request header */
+        unsigned busy;                  /* requests in progress (0: idle keep-alive) */
         bool evicted;                   /* shut down, waiting for MHD to notice */
         ev_timer deadline;
 };
@@ -69,6 +72,17 @@ on_deadline(struct ev_loop *loop, ev_timer *w, int revents)
         evict(c, "no authorized request in time");
 }
 
+/* The oldest authorized connection with no request in progress: it gives way to a new
+ * connection only when the listener is full and no guest is left to drop. */
+static struct http_conn *
+oldest_idle(struct http_server *s)
+{
+        for (struct http_conn *c = s->conns; c; c = c->next)
+                if (!c->evicted && c->authorized && !c->busy)
+                        return c;
+        return NULL;
+}
+
 /* The oldest live guest, of peer p when p is not NULL. */
 static struct http_conn *
 oldest_guest(struct http_server *s, const struct http_peer *p)
@@ -101,6 +115,8 @@ http_conns_admit(struct http_server *s, int fd, const struct sockaddr *sa, unsig
         }
         if (s->nconns >= HTTP_CONN_LIMIT) {
                 struct http_conn *g = oldest_guest(s, NULL);
+                if (!g && (g = oldest_idle(s)))
+                        g->authorized = false;  /* dropped as any idle connection would be */
                 if (!g)
                         return false;
                 evict(g, "connection limit reached");
@@ -165,15 +181,39 @@ http_conns_on_notify(void *cls, struct MHD_Connection *conn, void **socket_conte
         }
 }
 
+static struct http_conn *
+conn_of(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        return ci ? ci->socket_context : NULL;
+}
+
 void
 http_conns_authorized(struct MHD_Connection *conn)
 {
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-        struct http_conn *c = ci ? ci->socket_context : NULL;
+        struct http_conn *c = conn_of(conn);
         if (!c || c->authorized || c->evicted)
                 return;
         c->authorized = true;
         ev_timer_stop(c->srv->loop, &c->deadline);
+        /* supervisord keeps an idle keep-alive client open: so do we, until the slot is needed. */
+        (void)MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0U);
+}
+
+void
+http_conns_request_begins(struct MHD_Connection *conn)
+{
+        struct http_conn *c = conn_of(conn);
+        if (c)
+                c->busy++;
+}
+
+void
+http_conns_request_ends(struct MHD_Connection *conn)
+{
+        struct http_conn *c = conn_of(conn);
+        if (c && c->busy)
+                c->busy--;
 }
 
 void

@@ -44,6 +44,9 @@ void http_conns_on_notify(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode toe);
 /* The connection sent a complete, authorized request header: it is no longer a guest. */
 void http_conns_authorized(struct MHD_Connection *conn);
+/* A request starts (first header callback) / completes on conn: busy connections are not idle. */
+void http_conns_request_begins(struct MHD_Connection *conn);
+void http_conns_request_ends(struct MHD_Connection *conn);
 void http_conns_free_all(struct http_server *s);        /* after MHD_stop_daemon */
 
 void http_listener_init(struct http_listener *l, struct ev_loop *loop, int fd, const char *name,

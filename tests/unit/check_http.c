@@ -372,6 +372,44 @@ START_TEST(oversized_body_is_413_at_once)
 }
 END_TEST
 
+/* Issue 18: supervisord keeps an idle keep-alive client; corrald did not after 30 s. Here the
+ * idle timeout is 1 s: a guest (no complete request yet) is dropped by it, an authorized client
+ * that went idle is not. */
+START_TEST(idle_authorized_client_is_kept)
+{
+        int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        strcpy(sa.sun_path, sock_path);
+        ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+        ck_assert_int_eq(listen(lfd, 16), 0);
+        struct http_server_options o = { .name = "t", .idle_timeout = 1 };
+        struct http_server *srv = http_server_new(loop, lfd, &o);
+        ck_assert_ptr_nonnull(srv);
+        int kept = client_connect(sock_path), guest = client_connect(sock_path);
+        char req[1024];
+        snprintf(req, sizeof req, "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n%s",
+                 strlen(rpc_call), rpc_call);
+        send_all(kept, req, strlen(req));
+        char *r = read_reply(kept, NULL, NULL);
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
+        free(r);
+        send_all(guest, "POST /RPC2 HTTP/1.1\r\n", 21);
+        /* Bounded: proves nothing happens to the kept one while the guest times out. */
+        for (double end = ev_time() + 2.5; ev_time() < end;)
+                ev_run(loop, EVRUN_ONCE);
+        bool eof = false;
+        free(read_reply(guest, "never", &eof));
+        ck_assert(eof);
+        send_all(kept, req, strlen(req));
+        r = read_reply(kept, NULL, &eof);
+        ck_assert_msg(!strncmp(r, "HTTP/1.1 200 ", 13), "%s", r);
+        free(r);
+        close(kept);
+        close(guest);
+        http_server_free(srv);
+}
+END_TEST
+
 START_TEST(conflicting_content_lengths_are_400)
 {
         ck_assert_int_eq(ctl_init(loop, &cfg), 0);
@@ -697,6 +735,7 @@ unit_suite(void)
         tcase_set_timeout(tc, 20);
         tcase_add_test(tc, oversized_body_is_413_at_once);
         tcase_add_test(tc, conflicting_content_lengths_are_400);
+        tcase_add_test(tc, idle_authorized_client_is_kept);
         tcase_add_test(tc, chunked_oversized_body_is_dropped);
         tcase_add_test(tc, silent_client_does_not_block_others);
         suite_add_tcase(s, tc);
