@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* corralctl — the native client: supervisorctl's options, config search and [supervisorctl]
- * section, then one command or an interactive shell. Commands live in corralctl_cmd.c. */
-#include "corralctl/corralctl.h"
+/* corralctl main — the native client's entry: supervisorctl's options, config search and
+ * [supervisorctl] section, then one command or an interactive shell. Commands live in cctl_cmd.c. */
+#include "corralctl/cctl.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -57,7 +57,7 @@ usage_error(const char *fmt, ...)
  * (%(here)s, %(ENV_X)s; unix:// paths made absolute) by cfg in its client mode. Any problem is a
  * usage error (exit 2), as supervisorctl's are. */
 static void
-load_config(struct ctl *c, const char *path, bool url_set, bool user_set, bool pass_set)
+load_config(struct cctl *c, const char *path, bool url_set, bool user_set, bool pass_set)
 {
         if (access(path, F_OK) != 0)
                 usage_error("could not find config file %s", path);
@@ -104,7 +104,7 @@ looks_like_url(const char *s)
 /* ---- the shell ----------------------------------------------------------------------------- */
 
 char *
-ctl_readline(const char *prompt)
+cctl_readline(const char *prompt)
 {
         clearerr(stdin);
         if (prompt) {
@@ -123,7 +123,7 @@ ctl_readline(const char *prompt)
         return line;
 }
 
-static struct ctl *sigint_ctl;
+static struct cctl *sigint_ctl;
 
 /* ^C ends tail -f, fg and the shell's prompt cleanly (their reads return EINTR); anywhere else
  * it terminates the process, as the KeyboardInterrupt does supervisorctl. */
@@ -141,7 +141,7 @@ on_sigint(int sig)
 int
 main(int argc, char **argv)
 {
-        struct ctl c = { 0 };
+        struct cctl c = { 0 };
         c.prompt = xstrdup("supervisor");
         c.msg = stdout;
         progname = argv[0];
@@ -235,27 +235,27 @@ main(int argc, char **argv)
                                 xr_buf_puts(&line, " ");
                         xr_buf_puts(&line, argv[i]);
                 }
-                ctl_onecmd(&c, line.p);
+                cctl_onecmd(&c, line.p);
                 xr_buf_free(&line);
                 rc = c.exitstatus;
         } else {
                 c.interactive = true;
                 char *prompt = xasprintf("%s> ", c.prompt);
-                bool quit = ctl_onecmd(&c, "status");
+                bool quit = cctl_onecmd(&c, "status");
                 while (!quit) {
                         c.stop = 0;
                         c.catching = 1;
-                        char *line = ctl_readline(prompt);
+                        char *line = cctl_readline(prompt);
                         c.catching = 0;
                         if (!line) {
                                 if (c.stop) {   /* ^C at the prompt: leave like cmd.Cmd */
                                         fputs("\n", stdout);
                                         break;
                                 }
-                                quit = ctl_onecmd(&c, "EOF");
+                                quit = cctl_onecmd(&c, "EOF");
                                 break;
                         }
-                        quit = ctl_onecmd(&c, line);
+                        quit = cctl_onecmd(&c, line);
                         free(line);
                 }
                 free(prompt);
@@ -263,7 +263,7 @@ main(int argc, char **argv)
         }
         fflush(stdout);
         if (c.cli_ok)
-                cc_client_fini(&c.cli);
+                cctl_client_fini(&c.cli);
         free(c.serverurl);
         free(c.username);
         free(c.password);

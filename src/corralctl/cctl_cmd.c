@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* corralctl_cmd — supervisorctl's commands, with its output and exit statuses (compat F), over
+/* cctl_cmd — supervisorctl's commands, with its output and exit statuses (compat F), over
  * one keep-alive connection per command; --json output for status, avail, pid and reread. status
- * and pid all read corrald's JSON API when it is there (corralctl_json.c). */
-#include "corralctl/corralctl.h"
+ * and pid all read corrald's JSON API when it is there (cctl_json.c). */
+#include "corralctl/cctl.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -36,7 +36,7 @@ enum { PS_STOPPED = 0, PS_RUNNING = 20, PS_EXITED = 100, PS_FATAL = 200, PS_UNKN
 static char *fault_string;      /* of the last call that returned a fault */
 
 void
-ctl_output(struct ctl *c, const char *fmt, ...)
+cctl_output(struct cctl *c, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
@@ -46,14 +46,14 @@ ctl_output(struct ctl *c, const char *fmt, ...)
 }
 
 static void
-out_raw(struct ctl *c, const char *s, size_t n)
+out_raw(struct cctl *c, const char *s, size_t n)
 {
         fwrite(s, 1, n, c->msg);
         fputc('\n', c->msg);
 }
 
 static int __attribute__((format(printf, 2, 3)))
-raise_exc(struct ctl *c, const char *fmt, ...)
+raise_exc(struct cctl *c, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
@@ -95,7 +95,7 @@ py_repr(const char *s)
 }
 
 static int
-raise_fault(struct ctl *c, int code, const char *str)
+raise_fault(struct cctl *c, int code, const char *str)
 {
         char *r = py_repr(str ? str : "");
         raise_exc(c, "<class 'xmlrpc.client.Fault'>, <Fault %d: %s>: file: /usr/lib/python3.11/xmlrpc/client.py line: 668",
@@ -120,7 +120,7 @@ py_errclass(int e)
 }
 
 static int
-raise_socket(struct ctl *c, int e)
+raise_socket(struct cctl *c, int e)
 {
         c->exc_errno = e;
         return raise_exc(c, "<class '%s'>, [Errno %d] %s: file: %s line: %d", py_errclass(e), e,
@@ -130,11 +130,11 @@ raise_socket(struct ctl *c, int e)
 
 /* A connection for this command, created on first use. 0 or -1 (exception raised). */
 static int
-client(struct ctl *c)
+client(struct cctl *c)
 {
         if (c->cli_ok)
                 return 0;
-        if (cc_client_init(&c->cli, c->serverurl, c->username, c->password) < 0)
+        if (cctl_client_init(&c->cli, c->serverurl, c->username, c->password) < 0)
                 return raise_exc(c, "<class 'ValueError'>, Unknown protocol for serverurl %s: file: %s line: 505",
                                  c->serverurl, PY_XMLRPC);
         c->cli_ok = true;
@@ -144,7 +144,7 @@ client(struct ctl *c)
 /* One XML-RPC call. params (consumed) may be NULL. Returns 0 with *ret (caller frees; ret may be
  * NULL), a fault code > 0 (string in fault_string), or -1 with an exception raised. */
 static int
-call(struct ctl *c, const char *method, struct xr_value *params, struct xr_value **ret)
+call(struct cctl *c, const char *method, struct xr_value *params, struct xr_value **ret)
 {
         if (ret)
                 *ret = NULL;
@@ -152,38 +152,38 @@ call(struct ctl *c, const char *method, struct xr_value *params, struct xr_value
                 xr_free(params);
                 return -1;
         }
-        struct cc_result r;
-        cc_call(&c->cli, method, params, &r);
+        struct cctl_result r;
+        cctl_call(&c->cli, method, params, &r);
         xr_free(params);
         int rc = -1;
         switch (r.kind) {
-        case CC_OK:
+        case CCTL_OK:
                 if (ret) {
                         *ret = r.value;
                         r.value = NULL;
                 }
                 rc = 0;
                 break;
-        case CC_FAULT:
+        case CCTL_FAULT:
                 free(fault_string);
                 fault_string = r.fault_string;
                 r.fault_string = NULL;
                 rc = r.fault_code > 0 ? r.fault_code : F_FAILED;
                 break;
-        case CC_SOCKET:
+        case CCTL_SOCKET:
                 raise_socket(c, r.err);
                 break;
-        case CC_PROTOCOL:
+        case CCTL_PROTOCOL:
                 c->exc_401 = r.http_status == 401;
                 raise_exc(c, "<class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: %d %s>: file: %s line: 539",
                           r.http_status, r.reason ? r.reason : "", PY_XMLRPC);
                 break;
-        case CC_BADREPLY:
+        case CCTL_BADREPLY:
                 raise_exc(c, "<class 'xmlrpc.client.ResponseError'>, %s: file: /usr/lib/python3.11/xmlrpc/client.py line: 665",
                           r.msg ? r.msg : "bad response");
                 break;
         }
-        cc_result_clear(&r);
+        cctl_result_clear(&r);
         return rc;
 }
 
@@ -428,56 +428,56 @@ print_json(json_t *j)
 /* ---- exit status helpers ------------------------------------------------------------------- */
 
 static void
-exit_from_fault(struct ctl *c, int code, int ignored)
+exit_from_fault(struct cctl *c, int code, int ignored)
 {
         if (code == ignored || code == F_SUCCESS)
                 return;
         if (code == F_SPAWN_ERROR || code == F_ABNORMAL_TERMINATION || code == F_NOT_RUNNING)
-                c->exitstatus = CC_EXIT_NOT_RUNNING;
+                c->exitstatus = CCTL_EXIT_NOT_RUNNING;
         else
-                c->exitstatus = CC_EXIT_GENERIC;
+                c->exitstatus = CCTL_EXIT_GENERIC;
 }
 
 /* upcheck: getVersion must be "3.0". */
 static int
-upcheck(struct ctl *c, bool *ok)
+upcheck(struct cctl *c, bool *ok)
 {
         struct xr_value *v;
         *ok = false;
         int rc = call(c, "supervisor.getVersion", NULL, &v);
         if (rc < 0) {
                 if (c->exc_errno == ECONNREFUSED) {
-                        ctl_output(c, "%s refused connection", c->serverurl);
-                        c->exitstatus = CC_EXIT_INSUFFICIENT;
+                        cctl_output(c, "%s refused connection", c->serverurl);
+                        c->exitstatus = CCTL_EXIT_INSUFFICIENT;
                         return 0;
                 }
                 if (c->exc_errno == ENOENT) {
-                        ctl_output(c, "%s no such file", c->serverurl);
-                        c->exitstatus = CC_EXIT_NOT_RUNNING;
+                        cctl_output(c, "%s no such file", c->serverurl);
+                        c->exitstatus = CCTL_EXIT_NOT_RUNNING;
                         return 0;
                 }
                 if (!c->exc_401)
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                 return -1;
         }
         if (rc > 0) {
                 if (rc == F_UNKNOWN_METHOD) {
-                        ctl_output(c, "Sorry, supervisord responded but did not recognize the supervisor "
+                        cctl_output(c, "Sorry, supervisord responded but did not recognize the supervisor "
                                       "namespace commands that supervisorctl uses to control it.  Please "
                                       "check that the [rpcinterface:supervisor] section is enabled in the "
                                       "configuration file (see sample.conf).");
-                        c->exitstatus = CC_EXIT_UNIMPLEMENTED;
+                        c->exitstatus = CCTL_EXIT_UNIMPLEMENTED;
                         return 0;
                 }
-                c->exitstatus = CC_EXIT_GENERIC;
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 return raise_fault(c, rc, fault_string);
         }
         if (!v || v->type != XR_STRING || strcmp(v->str.s, "3.0") != 0) {
                 char *s = py_str(v);
-                ctl_output(c, "Sorry, this version of supervisorctl expects to talk to a server with API "
+                cctl_output(c, "Sorry, this version of supervisorctl expects to talk to a server with API "
                               "version 3.0, but the remote version is %s.", s);
                 free(s);
-                c->exitstatus = CC_EXIT_NOT_INSTALLED;
+                c->exitstatus = CCTL_EXIT_NOT_INSTALLED;
                 xr_free(v);
                 return 0;
         }
@@ -499,14 +499,14 @@ upcheck(struct ctl *c, bool *ok)
 
 struct cmd {
         const char *name;
-        int (*fn)(struct ctl *c, const char *arg);
+        int (*fn)(struct cctl *c, const char *arg);
         const char *help;
 };
 
 static const struct cmd *find_cmd(const char *name);
 
 static void
-help_of(struct ctl *c, const char *name)
+help_of(struct cctl *c, const char *name)
 {
         const struct cmd *k = find_cmd(name);
         if (k && k->help)
@@ -521,16 +521,16 @@ is_stopped_state(int64_t st)
         return st == PS_STOPPED || st == PS_EXITED || st == PS_FATAL || st == PS_UNKNOWN;
 }
 
-/* getAllProcessInfo's array as cc_pinfos (borrowing from v, which it takes). */
+/* getAllProcessInfo's array as cctl_pinfos (borrowing from v, which it takes). */
 static void
-pinfos_from_xml(struct cc_pinfos *ret, struct xr_value *v)
+pinfos_from_xml(struct cctl_pinfos *ret, struct xr_value *v)
 {
         memset(ret, 0, sizeof *ret);
         size_t n = arr_len(v);
         ret->v = xcalloc(n + 1, sizeof *ret->v);
         for (size_t i = 0; i < n; i++) {
                 const struct xr_value *info = xr_array_get(v, i);
-                ret->v[i] = (struct cc_pinfo){
+                ret->v[i] = (struct cctl_pinfo){
                         .name = vstr(info, "name"),
                         .group = vstr(info, "group"),
                         .statename = vstr(info, "statename"),
@@ -554,9 +554,9 @@ pinfos_from_xml(struct cc_pinfos *ret, struct xr_value *v)
  * then getAllProcessInfo). 1 with *ret filled; 0 when the upcheck printed why not (exit status
  * set); -1 with an exception raised. */
 static int
-all_process_info(struct ctl *c, struct cc_pinfos *ret)
+all_process_info(struct cctl *c, struct cctl_pinfos *ret)
 {
-        if (ctl_json_status(c, ret))
+        if (cctl_json_status(c, ret))
                 return 1;
         bool ok;
         if (upcheck(c, &ok) < 0)
@@ -574,7 +574,7 @@ all_process_info(struct ctl *c, struct cc_pinfos *ret)
 }
 
 static json_t *
-pinfo_json(const struct cc_pinfo *info)
+pinfo_json(const struct cctl_pinfo *info)
 {
         char *ns = make_namespec(info->group, info->name);
         json_t *o = json_object();
@@ -597,16 +597,16 @@ pinfo_json(const struct cc_pinfo *info)
 }
 
 static int
-do_status(struct ctl *c, const char *arg)
+do_status(struct cctl *c, const char *arg)
 {
-        struct cc_pinfos all;
+        struct cctl_pinfos all;
         int rc = all_process_info(c, &all);
         if (rc == 0)
                 c->exitstatus = 4;
         if (rc <= 0)
                 return rc;
         size_t n = all.n;
-        const struct cc_pinfo **match = xcalloc(n + 1, sizeof *match);
+        const struct cctl_pinfo **match = xcalloc(n + 1, sizeof *match);
         size_t nm = 0;
         struct words w;
         split_words(arg, &w);
@@ -619,7 +619,7 @@ do_status(struct ctl *c, const char *arg)
                         split_namespec(w.v[k], &g, &p);
                         bool bad = true;
                         for (size_t i = 0; i < n; i++) {
-                                const struct cc_pinfo *info = &all.v[i];
+                                const struct cctl_pinfo *info = &all.v[i];
                                 bool m = strcmp(info->group, g) == 0;
                                 if (p)
                                         m = m && strcmp(info->name, p) == 0;
@@ -631,10 +631,10 @@ do_status(struct ctl *c, const char *arg)
                         }
                         if (bad) {
                                 if (!p)
-                                        ctl_output(c, "%s: ERROR (no such group)", g);
+                                        cctl_output(c, "%s: ERROR (no such group)", g);
                                 else
-                                        ctl_output(c, "%s: ERROR (no such process)", w.v[k]);
-                                c->exitstatus = CC_EXIT_INSUFFICIENT;
+                                        cctl_output(c, "%s: ERROR (no such process)", w.v[k]);
+                                c->exitstatus = CCTL_EXIT_INSUFFICIENT;
                         }
                         free(g);
                         free(p);
@@ -666,20 +666,20 @@ do_status(struct ctl *c, const char *arg)
         }
         for (size_t i = 0; i < nm; i++)
                 if (is_stopped_state(match[i]->state))
-                        c->exitstatus = CC_EXIT_UNIMPLEMENTED;
+                        c->exitstatus = CCTL_EXIT_UNIMPLEMENTED;
         free(match);
-        cc_pinfos_free(&all);
+        cctl_pinfos_free(&all);
         return 0;
 }
 
 /* ---- pid ------------------------------------------------------------------------------------- */
 
 static void
-pid_all(struct ctl *c, const struct cc_pinfos *all)
+pid_all(struct cctl *c, const struct cctl_pinfos *all)
 {
         json_t *o = c->json ? json_object() : NULL;
         for (size_t i = 0; i < all->n; i++) {
-                const struct cc_pinfo *info = &all->v[i];
+                const struct cctl_pinfo *info = &all->v[i];
                 if (o) {
                         char *ns = make_namespec(info->group, info->name);
                         jset(o, ns, json_integer(info->pid));
@@ -692,19 +692,19 @@ pid_all(struct ctl *c, const struct cc_pinfos *all)
 }
 
 static int
-do_pid(struct ctl *c, const char *arg)
+do_pid(struct cctl *c, const char *arg)
 {
         struct words w;
         split_words(arg, &w);
         if (w.n > 0 && words_has(&w, "all")) {
                 /* pid all: getAllProcessInfo, or the JSON API, after the same upcheck */
-                struct cc_pinfos all;
+                struct cctl_pinfos all;
                 int rc = all_process_info(c, &all);
                 words_free(&w);
                 if (rc <= 0)
                         return rc;
                 pid_all(c, &all);
-                cc_pinfos_free(&all);
+                cctl_pinfos_free(&all);
                 return 0;
         }
         bool ok;
@@ -734,12 +734,12 @@ do_pid(struct ctl *c, const char *arg)
                 for (size_t k = 0; k < w.n && rc >= 0; k++) {
                         rc = call(c, "supervisor.getProcessInfo", params(1, xr_string(w.v[k])), &v);
                         if (rc > 0) {
-                                c->exitstatus = CC_EXIT_GENERIC;
+                                c->exitstatus = CCTL_EXIT_GENERIC;
                                 if (rc != F_BAD_NAME) {
                                         rc = raise_fault(c, rc, fault_string);
                                         break;
                                 }
-                                ctl_output(c, "No such process %s", w.v[k]);
+                                cctl_output(c, "No such process %s", w.v[k]);
                                 rc = 0;
                                 continue;
                         }
@@ -751,7 +751,7 @@ do_pid(struct ctl *c, const char *arg)
                         else
                                 printf("%" PRId64 "\n", pid);
                         if (pid == 0)
-                                c->exitstatus = CC_EXIT_NOT_RUNNING;
+                                c->exitstatus = CCTL_EXIT_NOT_RUNNING;
                         xr_free(v);
                         v = NULL;
                 }
@@ -768,7 +768,7 @@ do_pid(struct ctl *c, const char *arg)
 /* ---- start / stop / signal / restart / clear ------------------------------------------------- */
 
 static char *
-startresult(struct ctl *c, const char *group, const char *name, int code, bool *bad)
+startresult(struct cctl *c, const char *group, const char *name, int code, bool *bad)
 {
         char *ns = make_namespec(group, name);
         const char *what = NULL;
@@ -796,7 +796,7 @@ startresult(struct ctl *c, const char *group, const char *name, int code, bool *
 }
 
 static char *
-signalresult(struct ctl *c, const char *group, const char *name, int code, const char *desc,
+signalresult(struct cctl *c, const char *group, const char *name, int code, const char *desc,
              const char *success, bool *bad)
 {
         char *ns = make_namespec(group, name);
@@ -825,7 +825,7 @@ signalresult(struct ctl *c, const char *group, const char *name, int code, const
 }
 
 static char *
-clearresult(struct ctl *c, const char *group, const char *name, int code, bool *bad)
+clearresult(struct cctl *c, const char *group, const char *name, int code, bool *bad)
 {
         char *ns = make_namespec(group, name);
         char *r = NULL;
@@ -848,7 +848,7 @@ clearresult(struct ctl *c, const char *group, const char *name, int code, bool *
 enum rkind { RK_START, RK_STOP, RK_SIGNAL, RK_CLEAR };
 
 static char *
-result_line(struct ctl *c, enum rkind k, const char *group, const char *name, int code,
+result_line(struct cctl *c, enum rkind k, const char *group, const char *name, int code,
             const char *desc, bool *bad)
 {
         switch (k) {
@@ -868,7 +868,7 @@ ignored_code(enum rkind k)
 
 /* Print an array of result structs. 0 or -1. */
 static int
-show_results(struct ctl *c, enum rkind k, const struct xr_value *results)
+show_results(struct cctl *c, enum rkind k, const struct xr_value *results)
 {
         for (size_t i = 0; i < arr_len(results); i++) {
                 const struct xr_value *r = xr_array_get(results, i);
@@ -878,7 +878,7 @@ show_results(struct ctl *c, enum rkind k, const struct xr_value *results)
                                          vstr(r, "description"), &bad);
                 if (bad)
                         return -1;
-                ctl_output(c, "%s", line);
+                cctl_output(c, "%s", line);
                 free(line);
                 exit_from_fault(c, code, ignored_code(k));
         }
@@ -887,7 +887,7 @@ show_results(struct ctl *c, enum rkind k, const struct xr_value *results)
 
 /* start/stop/signal/clear over names: the shared shape of supervisorctl's do_start & co. */
 static int
-multi(struct ctl *c, enum rkind k, struct words *w, size_t first, const char *sig)
+multi(struct cctl *c, enum rkind k, struct words *w, size_t first, const char *sig)
 {
         static const char *const all_m[] = { "supervisor.startAllProcesses", "supervisor.stopAllProcesses",
                                              "supervisor.signalAllProcesses", "supervisor.clearAllProcessLogs" };
@@ -921,11 +921,11 @@ multi(struct ctl *c, enum rkind k, struct words *w, size_t first, const char *si
                         if (rc == 0) {
                                 rc = show_results(c, k, v);
                         } else if (rc == F_BAD_NAME) {
-                                ctl_output(c, "%s: ERROR (no such group)", g);
-                                c->exitstatus = k == RK_START ? CC_EXIT_INVALID_ARGS : CC_EXIT_GENERIC;
+                                cctl_output(c, "%s: ERROR (no such group)", g);
+                                c->exitstatus = k == RK_START ? CCTL_EXIT_INVALID_ARGS : CCTL_EXIT_GENERIC;
                                 rc = 0;
                         } else if (rc > 0) {
-                                c->exitstatus = CC_EXIT_GENERIC;
+                                c->exitstatus = CCTL_EXIT_GENERIC;
                                 rc = raise_fault(c, rc, fault_string);
                         }
                 } else {
@@ -934,13 +934,13 @@ multi(struct ctl *c, enum rkind k, struct words *w, size_t first, const char *si
                         rc = call(c, one_m[k], pa, &v);
                         if (rc == 0) {
                                 char *ns = make_namespec(g, p);
-                                ctl_output(c, "%s: %s", ns, done[k]);
+                                cctl_output(c, "%s: %s", ns, done[k]);
                                 free(ns);
                         } else if (rc > 0) {
                                 bool bad;
                                 char *line = result_line(c, k, g, p, rc, fault_string, &bad);
                                 if (!bad) {
-                                        ctl_output(c, "%s", line);
+                                        cctl_output(c, "%s", line);
                                         exit_from_fault(c, rc, ignored_code(k));
                                 }
                                 free(line);
@@ -958,15 +958,15 @@ multi(struct ctl *c, enum rkind k, struct words *w, size_t first, const char *si
 }
 
 static int
-do_start(struct ctl *c, const char *arg)
+do_start(struct cctl *c, const char *arg)
 {
         UPCHECK(c);
         struct words w;
         split_words(arg, &w);
         int rc = 0;
         if (w.n == 0) {
-                ctl_output(c, "Error: start requires a process name");
-                c->exitstatus = CC_EXIT_INVALID_ARGS;
+                cctl_output(c, "Error: start requires a process name");
+                c->exitstatus = CCTL_EXIT_INVALID_ARGS;
                 help_of(c, "start");
         } else
                 rc = multi(c, RK_START, &w, 0, NULL);
@@ -975,15 +975,15 @@ do_start(struct ctl *c, const char *arg)
 }
 
 static int
-do_stop(struct ctl *c, const char *arg)
+do_stop(struct cctl *c, const char *arg)
 {
         UPCHECK(c);
         struct words w;
         split_words(arg, &w);
         int rc = 0;
         if (w.n == 0) {
-                ctl_output(c, "Error: stop requires a process name");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "Error: stop requires a process name");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "stop");
         } else
                 rc = multi(c, RK_STOP, &w, 0, NULL);
@@ -992,16 +992,16 @@ do_stop(struct ctl *c, const char *arg)
 }
 
 static int
-do_signal(struct ctl *c, const char *arg)
+do_signal(struct cctl *c, const char *arg)
 {
         UPCHECK(c);
         struct words w;
         split_words(arg, &w);
         int rc = 0;
         if (w.n < 2) {
-                ctl_output(c, "Error: signal requires a signal name and a process name");
+                cctl_output(c, "Error: signal requires a signal name and a process name");
                 help_of(c, "signal");
-                c->exitstatus = CC_EXIT_GENERIC;
+                c->exitstatus = CCTL_EXIT_GENERIC;
         } else
                 rc = multi(c, RK_SIGNAL, &w, 1, w.v[0]);
         words_free(&w);
@@ -1009,7 +1009,7 @@ do_signal(struct ctl *c, const char *arg)
 }
 
 static int
-do_restart(struct ctl *c, const char *arg)
+do_restart(struct cctl *c, const char *arg)
 {
         UPCHECK(c);
         struct words w;
@@ -1017,8 +1017,8 @@ do_restart(struct ctl *c, const char *arg)
         size_t n = w.n;
         words_free(&w);
         if (n == 0) {
-                ctl_output(c, "Error: restart requires a process name");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "Error: restart requires a process name");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "restart");
                 return 0;
         }
@@ -1028,15 +1028,15 @@ do_restart(struct ctl *c, const char *arg)
 }
 
 static int
-do_clear(struct ctl *c, const char *arg)
+do_clear(struct cctl *c, const char *arg)
 {
         UPCHECK(c);
         struct words w;
         split_words(arg, &w);
         int rc = 0;
         if (w.n == 0) {
-                ctl_output(c, "Error: clear requires a process name");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "Error: clear requires a process name");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "clear");
         } else
                 rc = multi(c, RK_CLEAR, &w, 0, NULL);
@@ -1066,18 +1066,18 @@ py_int(const char *s, long *ret)
 }
 
 static int
-tailf(struct ctl *c, const char *path)
+tailf(struct cctl *c, const char *path)
 {
-        ctl_output(c, "==> Press Ctrl-C to exit <==");
+        cctl_output(c, "==> Press Ctrl-C to exit <==");
         fflush(c->msg);
         if (client(c) < 0)
                 return -1;
         c->stop = 0;
         c->catching = 1;
-        int r = cc_stream(&c->cli, path, STDOUT_FILENO, &c->stop);
+        int r = cctl_stream(&c->cli, path, STDOUT_FILENO, &c->stop);
         c->catching = 0;
         if (r == 1) {
-                ctl_output(c, "%s", "");
+                cctl_output(c, "%s", "");
                 return 0;
         }
         if (r >= 100)
@@ -1089,22 +1089,22 @@ tailf(struct ctl *c, const char *path)
 }
 
 static int
-log_fault(struct ctl *c, const char *who, int rc)
+log_fault(struct cctl *c, const char *who, int rc)
 {
-        c->exitstatus = CC_EXIT_GENERIC;
+        c->exitstatus = CCTL_EXIT_GENERIC;
         if (rc == F_NO_FILE)
-                ctl_output(c, "%s: ERROR (no log file)", who);
+                cctl_output(c, "%s: ERROR (no log file)", who);
         else if (rc == F_FAILED)
-                ctl_output(c, "%s: ERROR (unknown error reading log)", who);
+                cctl_output(c, "%s: ERROR (unknown error reading log)", who);
         else if (rc == F_BAD_NAME && strcmp(who, "supervisord") != 0)
-                ctl_output(c, "%s: ERROR (no such process name)", who);
+                cctl_output(c, "%s: ERROR (no such process name)", who);
         else
                 return raise_fault(c, rc, fault_string);
         return 0;
 }
 
 static int
-do_tail(struct ctl *c, const char *arg)
+do_tail(struct cctl *c, const char *arg)
 {
         UPCHECK(c);
         struct words w;
@@ -1116,8 +1116,8 @@ do_tail(struct ctl *c, const char *arg)
         bool follow = false;
         size_t a = 0;
         if (w.n < 1 || w.n > 3) {
-                ctl_output(c, w.n < 1 ? "Error: too few arguments" : "Error: too many arguments");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, w.n < 1 ? "Error: too few arguments" : "Error: too many arguments");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "tail");
                 goto out;
         }
@@ -1133,22 +1133,22 @@ do_tail(struct ctl *c, const char *arg)
                         *p = (char)tolower((unsigned char)*p);
                 if (strcmp(channel, "stderr") != 0 && strcmp(channel, "stdout") != 0) {
                         char *r = py_repr(channel);
-                        ctl_output(c, "Error: bad channel %s", r);
+                        cctl_output(c, "Error: bad channel %s", r);
                         free(r);
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                         goto out;
                 }
         } else {
-                ctl_output(c, "Error: tail requires process name");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "Error: tail requires process name");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 goto out;
         }
         if (mod) {
                 if (strcmp(mod + 1, "f") == 0)
                         follow = true;
                 else if (!py_int(mod + 1, &bytes)) {
-                        ctl_output(c, "Error: bad argument %s", mod);
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        cctl_output(c, "Error: bad argument %s", mod);
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                         goto out;
                 }
         }
@@ -1169,7 +1169,7 @@ do_tail(struct ctl *c, const char *arg)
                         out_raw(c, v->str.s, v->str.len);
                 else {
                         char *s = py_str(v);
-                        ctl_output(c, "%s", s);
+                        cctl_output(c, "%s", s);
                         free(s);
                 }
                 xr_free(v);
@@ -1181,7 +1181,7 @@ out:
 }
 
 static int
-do_maintail(struct ctl *c, const char *arg)
+do_maintail(struct cctl *c, const char *arg)
 {
         UPCHECK(c);
         struct words w;
@@ -1189,15 +1189,15 @@ do_maintail(struct ctl *c, const char *arg)
         long bytes = 1600;
         int rc = 0;
         if (w.n > 1) {
-                ctl_output(c, "Error: too many arguments");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "Error: too many arguments");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "maintail");
                 goto out;
         }
         if (w.n == 1) {
                 if (w.v[0][0] != '-') {
-                        ctl_output(c, "Error: bad argument %s", w.v[0]);
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        cctl_output(c, "Error: bad argument %s", w.v[0]);
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                         goto out;
                 }
                 if (strcmp(w.v[0] + 1, "f") == 0) {
@@ -1205,8 +1205,8 @@ do_maintail(struct ctl *c, const char *arg)
                         goto out;
                 }
                 if (!py_int(w.v[0] + 1, &bytes)) {
-                        ctl_output(c, "Error: bad argument %s", w.v[0]);
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        cctl_output(c, "Error: bad argument %s", w.v[0]);
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                         goto out;
                 }
         }
@@ -1227,22 +1227,22 @@ out:
 /* ---- config-level commands ------------------------------------------------------------------- */
 
 static bool
-confirm(struct ctl *c, const char *question)
+confirm(struct cctl *c, const char *question)
 {
         if (!c->interactive)
                 return true;
-        char *a = ctl_readline(question);
+        char *a = cctl_readline(question);
         bool yes = a && (a[0] == 'y' || a[0] == 'Y');
         free(a);
         return yes;
 }
 
 static int
-do_shutdown(struct ctl *c, const char *arg)
+do_shutdown(struct cctl *c, const char *arg)
 {
         if (*arg) {
-                ctl_output(c, "Error: shutdown accepts no arguments");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "Error: shutdown accepts no arguments");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "shutdown");
                 return 0;
         }
@@ -1250,34 +1250,34 @@ do_shutdown(struct ctl *c, const char *arg)
                 return 0;
         int rc = call(c, "supervisor.shutdown", NULL, NULL);
         if (rc == F_SHUTDOWN_STATE) {
-                ctl_output(c, "ERROR: already shutting down");
+                cctl_output(c, "ERROR: already shutting down");
                 return 0;
         }
         if (rc > 0) {
-                c->exitstatus = CC_EXIT_GENERIC;
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 return raise_fault(c, rc, fault_string);
         }
         if (rc < 0) {
                 if (c->exc_errno == ECONNREFUSED || c->exc_errno == ENOENT) {
-                        c->exitstatus = CC_EXIT_GENERIC;
-                        ctl_output(c, "ERROR: %s %s (already shut down?)", c->serverurl,
+                        c->exitstatus = CCTL_EXIT_GENERIC;
+                        cctl_output(c, "ERROR: %s %s (already shut down?)", c->serverurl,
                                    c->exc_errno == ENOENT ? "no such file" : "refused connection");
                         return 0;
                 }
                 if (c->exc_errno)
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                 return -1;
         }
-        ctl_output(c, "Shut down");
+        cctl_output(c, "Shut down");
         return 0;
 }
 
 static int
-do_reload(struct ctl *c, const char *arg)
+do_reload(struct cctl *c, const char *arg)
 {
         if (*arg) {
-                ctl_output(c, "Error: reload accepts no arguments");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "Error: reload accepts no arguments");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "reload");
                 return 0;
         }
@@ -1285,34 +1285,34 @@ do_reload(struct ctl *c, const char *arg)
                 return 0;
         int rc = call(c, "supervisor.restart", NULL, NULL);
         if (rc > 0) {
-                c->exitstatus = CC_EXIT_GENERIC;
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 if (rc == F_SHUTDOWN_STATE) {
-                        ctl_output(c, "ERROR: already shutting down");
+                        cctl_output(c, "ERROR: already shutting down");
                         return 0;
                 }
                 return raise_fault(c, rc, fault_string);
         }
         if (rc < 0)
                 return -1;
-        ctl_output(c, "Restarted supervisord");
+        cctl_output(c, "Restarted supervisord");
         return 0;
 }
 
 static int
-do_avail(struct ctl *c, const char *arg)
+do_avail(struct cctl *c, const char *arg)
 {
         if (*arg) {
-                ctl_output(c, "Error: avail accepts no arguments");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "Error: avail accepts no arguments");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "avail");
                 return 0;
         }
         struct xr_value *v;
         int rc = call(c, "supervisor.getAllConfigInfo", NULL, &v);
         if (rc > 0) {
-                c->exitstatus = CC_EXIT_GENERIC;
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 if (rc == F_SHUTDOWN_STATE) {
-                        ctl_output(c, "ERROR: supervisor shutting down");
+                        cctl_output(c, "ERROR: supervisor shutting down");
                         return 0;
                 }
                 return raise_fault(c, rc, fault_string);
@@ -1356,7 +1356,7 @@ do_avail(struct ctl *c, const char *arg)
 
 /* reloadConfig → borrowed added/changed/removed arrays inside *ret. */
 static int
-reload_config(struct ctl *c, struct xr_value **ret, const struct xr_value *acr[3])
+reload_config(struct cctl *c, struct xr_value **ret, const struct xr_value *acr[3])
 {
         int rc = call(c, "supervisor.reloadConfig", NULL, ret);
         if (rc != 0)
@@ -1368,11 +1368,11 @@ reload_config(struct ctl *c, struct xr_value **ret, const struct xr_value *acr[3
 }
 
 static int
-do_reread(struct ctl *c, const char *arg)
+do_reread(struct cctl *c, const char *arg)
 {
         if (*arg) {
-                ctl_output(c, "Error: reread accepts no arguments");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "Error: reread accepts no arguments");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "reread");
                 return 0;
         }
@@ -1380,11 +1380,11 @@ do_reread(struct ctl *c, const char *arg)
         const struct xr_value *acr[3];
         int rc = reload_config(c, &v, acr);
         if (rc > 0) {
-                c->exitstatus = CC_EXIT_GENERIC;
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 if (rc == F_SHUTDOWN_STATE)
-                        ctl_output(c, "ERROR: supervisor shutting down");
+                        cctl_output(c, "ERROR: supervisor shutting down");
                 else if (rc == F_CANT_REREAD)
-                        ctl_output(c, "ERROR: %s", fault_string);
+                        cctl_output(c, "ERROR: %s", fault_string);
                 else
                         return raise_fault(c, rc, fault_string);
                 return 0;
@@ -1429,7 +1429,7 @@ do_reread(struct ctl *c, const char *arg)
                                 lines[nl++] = xasprintf("%s: %s", name, label[k]);
                 }
         if (nl == 0)
-                ctl_output(c, "No config updates to processes");
+                cctl_output(c, "No config updates to processes");
         /* sorting "name: label" sorts by name unless one name is a prefix followed by a char
          * below ':'; compare names only */
         for (size_t i = 0; i < nl; i++)
@@ -1445,7 +1445,7 @@ do_reread(struct ctl *c, const char *arg)
                         free(b);
                 }
         for (size_t i = 0; i < nl; i++) {
-                ctl_output(c, "%s", lines[i]);
+                cctl_output(c, "%s", lines[i]);
                 free(lines[i]);
         }
         free(lines);
@@ -1454,7 +1454,7 @@ do_reread(struct ctl *c, const char *arg)
 }
 
 static int
-do_add(struct ctl *c, const char *arg)
+do_add(struct cctl *c, const char *arg)
 {
         struct words w;
         split_words(arg, &w);
@@ -1462,17 +1462,17 @@ do_add(struct ctl *c, const char *arg)
         for (size_t i = 0; i < w.n && rc >= 0; i++) {
                 rc = call(c, "supervisor.addProcessGroup", params(1, xr_string(w.v[i])), NULL);
                 if (rc == 0)
-                        ctl_output(c, "%s: added process group", w.v[i]);
+                        cctl_output(c, "%s: added process group", w.v[i]);
                 else if (rc == F_SHUTDOWN_STATE) {
-                        ctl_output(c, "ERROR: shutting down");
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        cctl_output(c, "ERROR: shutting down");
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                 } else if (rc == F_ALREADY_ADDED)
-                        ctl_output(c, "ERROR: process group already active");
+                        cctl_output(c, "ERROR: process group already active");
                 else if (rc == F_BAD_NAME) {
-                        ctl_output(c, "ERROR: no such process/group: %s", w.v[i]);
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        cctl_output(c, "ERROR: no such process/group: %s", w.v[i]);
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                 } else if (rc > 0) {
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                         rc = raise_fault(c, rc, fault_string);
                 }
         }
@@ -1481,7 +1481,7 @@ do_add(struct ctl *c, const char *arg)
 }
 
 static int
-do_remove(struct ctl *c, const char *arg)
+do_remove(struct cctl *c, const char *arg)
 {
         struct words w;
         split_words(arg, &w);
@@ -1489,13 +1489,13 @@ do_remove(struct ctl *c, const char *arg)
         for (size_t i = 0; i < w.n && rc >= 0; i++) {
                 rc = call(c, "supervisor.removeProcessGroup", params(1, xr_string(w.v[i])), NULL);
                 if (rc == 0)
-                        ctl_output(c, "%s: removed process group", w.v[i]);
+                        cctl_output(c, "%s: removed process group", w.v[i]);
                 else if (rc > 0) {
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                         if (rc == F_STILL_RUNNING)
-                                ctl_output(c, "ERROR: process/group still running: %s", w.v[i]);
+                                cctl_output(c, "ERROR: process/group still running: %s", w.v[i]);
                         else if (rc == F_BAD_NAME)
-                                ctl_output(c, "ERROR: no such process/group: %s", w.v[i]);
+                                cctl_output(c, "ERROR: no such process/group: %s", w.v[i]);
                         else
                                 rc = raise_fault(c, rc, fault_string);
                 }
@@ -1506,7 +1506,7 @@ do_remove(struct ctl *c, const char *arg)
 
 /* A call whose fault is an exception (update's unguarded calls). */
 static int
-must(struct ctl *c, const char *method, struct xr_value *pa, struct xr_value **ret)
+must(struct cctl *c, const char *method, struct xr_value *pa, struct xr_value **ret)
 {
         int rc = call(c, method, pa, ret);
         if (rc > 0)
@@ -1531,7 +1531,7 @@ in_list(const struct xr_value *arr, const char *s)
 }
 
 static int
-do_update(struct ctl *c, const char *arg)
+do_update(struct cctl *c, const char *arg)
 {
         struct words w;
         split_words(arg, &w);
@@ -1549,9 +1549,9 @@ do_update(struct ctl *c, const char *arg)
         const struct xr_value *acr[3];
         int rc = reload_config(c, &v, acr);
         if (rc > 0) {
-                c->exitstatus = CC_EXIT_GENERIC;
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 if (rc == F_SHUTDOWN_STATE) {
-                        ctl_output(c, "ERROR: already shutting down");
+                        cctl_output(c, "ERROR: already shutting down");
                         rc = 0;
                 } else
                         rc = raise_fault(c, rc, fault_string);
@@ -1580,8 +1580,8 @@ do_update(struct ctl *c, const char *arg)
                         for (size_t j = 0; !found && j < arr_len(tmp); j++)
                                 found = strcmp(vstr(xr_array_get(tmp, j), "group"), valid->v[i]) == 0;
                         if (!found) {
-                                ctl_output(c, "ERROR: no such group: %s", valid->v[i]);
-                                c->exitstatus = CC_EXIT_GENERIC;
+                                cctl_output(c, "ERROR: no such group: %s", valid->v[i]);
+                                c->exitstatus = CCTL_EXIT_GENERIC;
                         }
                 }
                 xr_free(tmp);
@@ -1593,53 +1593,53 @@ do_update(struct ctl *c, const char *arg)
                 if (SKIP(g))
                         continue;
                 if (dry) {
-                        ctl_output(c, "%s: would stop and remove process group", g);
+                        cctl_output(c, "%s: would stop and remove process group", g);
                         continue;
                 }
                 if ((rc = must(c, "supervisor.stopProcessGroup", params(1, xr_string(g)), &tmp)) < 0)
                         goto out;
-                ctl_output(c, "%s: stopped", g);
+                cctl_output(c, "%s: stopped", g);
                 bool fails = false;
                 for (size_t j = 0; j < arr_len(tmp); j++)
                         fails = fails || vint(xr_array_get(tmp, j), "status") == F_FAILED;
                 xr_free(tmp);
                 tmp = NULL;
                 if (fails) {
-                        ctl_output(c, "%s: has problems; not removing", g);
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        cctl_output(c, "%s: has problems; not removing", g);
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                         continue;
                 }
                 if ((rc = must(c, "supervisor.removeProcessGroup", params(1, xr_string(g)), NULL)) < 0)
                         goto out;
-                ctl_output(c, "%s: removed process group", g);
+                cctl_output(c, "%s: removed process group", g);
         }
         for (size_t i = 0; i < arr_len(changed); i++) {
                 const char *g = elem(changed, i);
                 if (SKIP(g))
                         continue;
                 if (dry) {
-                        ctl_output(c, "%s: would stop and update process group", g);
+                        cctl_output(c, "%s: would stop and update process group", g);
                         continue;
                 }
                 if ((rc = must(c, "supervisor.stopProcessGroup", params(1, xr_string(g)), NULL)) < 0)
                         goto out;
-                ctl_output(c, "%s: stopped", g);
+                cctl_output(c, "%s: stopped", g);
                 if ((rc = must(c, "supervisor.removeProcessGroup", params(1, xr_string(g)), NULL)) < 0 ||
                     (rc = must(c, "supervisor.addProcessGroup", params(1, xr_string(g)), NULL)) < 0)
                         goto out;
-                ctl_output(c, "%s: updated process group", g);
+                cctl_output(c, "%s: updated process group", g);
         }
         for (size_t i = 0; i < arr_len(added); i++) {
                 const char *g = elem(added, i);
                 if (SKIP(g))
                         continue;
                 if (dry) {
-                        ctl_output(c, "%s: would add process group", g);
+                        cctl_output(c, "%s: would add process group", g);
                         continue;
                 }
                 if ((rc = must(c, "supervisor.addProcessGroup", params(1, xr_string(g)), NULL)) < 0)
                         goto out;
-                ctl_output(c, "%s: added process group", g);
+                cctl_output(c, "%s: added process group", g);
         }
 #undef SKIP
         rc = 0;
@@ -1651,11 +1651,11 @@ out:
 }
 
 static int
-do_version(struct ctl *c, const char *arg)
+do_version(struct cctl *c, const char *arg)
 {
         if (*arg) {
-                ctl_output(c, "Error: version accepts no arguments");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "Error: version accepts no arguments");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "version");
                 return 0;
         }
@@ -1665,26 +1665,26 @@ do_version(struct ctl *c, const char *arg)
         if (rc < 0)
                 return -1;
         char *s = py_str(v);
-        ctl_output(c, "%s", s);
+        cctl_output(c, "%s", s);
         free(s);
         xr_free(v);
         return 0;
 }
 
 static int
-do_open(struct ctl *c, const char *arg)
+do_open(struct cctl *c, const char *arg)
 {
         char *url = xstrdup(arg);
         if (strncmp(url, "unix:", 5) != 0 && strncmp(url, "http:", 5) != 0) {
-                ctl_output(c, "ERROR: url must be http:// or unix://");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "ERROR: url must be http:// or unix://");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 free(url);
                 return 0;
         }
         free(c->serverurl);
         c->serverurl = url;
         if (c->cli_ok)
-                cc_client_fini(&c->cli);
+                cctl_client_fini(&c->cli);
         c->cli_ok = false;
         int old = c->exitstatus;
         int rc = do_status(c, "");
@@ -1694,32 +1694,32 @@ do_open(struct ctl *c, const char *arg)
 
 /* fg: stream the process's stdout/stderr while sending our stdin lines to it. */
 static int
-do_fg(struct ctl *c, const char *arg)
+do_fg(struct cctl *c, const char *arg)
 {
         UPCHECK(c);
         struct words w;
         split_words(arg, &w);
         int rc = 0;
         if (w.n == 0) {
-                ctl_output(c, "ERROR: no process name supplied");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "ERROR: no process name supplied");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 help_of(c, "fg");
                 goto out;
         }
         if (w.n > 1) {
-                ctl_output(c, "ERROR: too many process names supplied");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "ERROR: too many process names supplied");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 goto out;
         }
         struct xr_value *info;
         rc = call(c, "supervisor.getProcessInfo", params(1, xr_string(w.v[0])), &info);
         if (rc > 0) {
                 if (rc == F_BAD_NAME) {
-                        ctl_output(c, "ERROR: bad process name supplied");
-                        c->exitstatus = CC_EXIT_GENERIC;
+                        cctl_output(c, "ERROR: bad process name supplied");
+                        c->exitstatus = CCTL_EXIT_GENERIC;
                 } else {
                         char *r = py_repr(fault_string ? fault_string : "");
-                        ctl_output(c, "ERROR: <Fault %d: %s>", rc, r);
+                        cctl_output(c, "ERROR: <Fault %d: %s>", rc, r);
                         free(r);
                 }
                 rc = 0;
@@ -1730,30 +1730,30 @@ do_fg(struct ctl *c, const char *arg)
         bool running = vint(info, "state") == PS_RUNNING;
         xr_free(info);
         if (!running) {
-                ctl_output(c, "ERROR: process not running");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "ERROR: process not running");
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 goto out;
         }
-        ctl_output(c, "==> Press Ctrl-C to exit <==");
+        cctl_output(c, "==> Press Ctrl-C to exit <==");
         fflush(c->msg);
         /* Output: a child process follows stdout then stderr streams; we feed stdin. */
         pid_t kid[2] = { -1, -1 };
         for (int ch = 0; ch < 2; ch++) {
                 kid[ch] = fork();
                 if (kid[ch] == 0) {
-                        struct cc_client sc;
+                        struct cctl_client sc;
                         signal(SIGINT, SIG_DFL);
-                        if (cc_client_init(&sc, c->serverurl, c->username, c->password) < 0)
+                        if (cctl_client_init(&sc, c->serverurl, c->username, c->password) < 0)
                                 _exit(1);
                         char *path = xasprintf("/logtail/%s/%s", w.v[0], ch ? "stderr" : "stdout");
-                        int r = cc_stream(&sc, path, STDOUT_FILENO, NULL);
+                        int r = cctl_stream(&sc, path, STDOUT_FILENO, NULL);
                         _exit(r == 0 ? 0 : 1);
                 }
         }
         for (;;) {
                 c->stop = 0;
                 c->catching = 1;
-                char *line = ctl_readline(NULL);
+                char *line = cctl_readline(NULL);
                 c->catching = 0;
                 if (!line)
                         break;
@@ -1763,10 +1763,10 @@ do_fg(struct ctl *c, const char *arg)
                 free(in);
                 if (r > 0) {
                         if (r == F_NOT_RUNNING)
-                                ctl_output(c, "Process got killed");
+                                cctl_output(c, "Process got killed");
                         else {
                                 char *rr = py_repr(fault_string ? fault_string : "");
-                                ctl_output(c, "ERROR: <Fault %d: %s>", r, rr);
+                                cctl_output(c, "ERROR: <Fault %d: %s>", r, rr);
                                 free(rr);
                         }
                         break;
@@ -1783,12 +1783,12 @@ do_fg(struct ctl *c, const char *arg)
                 running = vint(info, "state") == PS_RUNNING;
                 xr_free(info);
                 if (!running) {
-                        ctl_output(c, "Process got killed");
+                        cctl_output(c, "Process got killed");
                         break;
                 }
         }
         if (rc == 0)
-                ctl_output(c, "Exiting foreground");
+                cctl_output(c, "Exiting foreground");
         for (int ch = 0; ch < 2; ch++)
                 if (kid[ch] > 0) {
                         kill(kid[ch], SIGTERM);
@@ -1801,10 +1801,10 @@ out:
 }
 
 static int
-do_quit(struct ctl *c, const char *arg)
+do_quit(struct cctl *c, const char *arg)
 {
         (void)arg;
-        ctl_output(c, "%s", "");
+        cctl_output(c, "%s", "");
         return 1;
 }
 
@@ -1818,11 +1818,11 @@ static const char help_topics[] =
         "\n";
 
 static int
-do_help(struct ctl *c, const char *arg)
+do_help(struct cctl *c, const char *arg)
 {
         if (strcmp(arg, "help") == 0) {
-                ctl_output(c, "help\t\tPrint a list of available actions");
-                ctl_output(c, "help <action>\tPrint help for <action>");
+                cctl_output(c, "help\t\tPrint a list of available actions");
+                cctl_output(c, "help <action>\tPrint help for <action>");
                 return 0;
         }
         if (!*arg) {
@@ -1833,7 +1833,7 @@ do_help(struct ctl *c, const char *arg)
         if (k && k->help && strcmp(arg, "EOF") != 0)
                 fputs(k->help, c->msg);
         else
-                ctl_output(c, "*** No help on %s", arg);
+                cctl_output(c, "*** No help on %s", arg);
         return 0;
 }
 
@@ -1921,7 +1921,7 @@ prompt_secret(const char *prompt)
                 noecho.c_lflag &= ~(tcflag_t)ECHO;
                 tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
         }
-        char *s = ctl_readline(prompt);
+        char *s = cctl_readline(prompt);
         if (tty) {
                 tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
                 fputc('\n', stdout);
@@ -1931,7 +1931,7 @@ prompt_secret(const char *prompt)
 
 /* Run fn, reporting an exception like Controller.onecmd. */
 static int
-run(struct ctl *c, const struct cmd *k, const char *arg)
+run(struct cctl *c, const struct cmd *k, const char *arg)
 {
         free(c->exc);
         c->exc = NULL;
@@ -1941,14 +1941,14 @@ run(struct ctl *c, const struct cmd *k, const char *arg)
                              k->fn == do_reread) ? stderr : stdout;
         int r = k->fn(c, arg);
         if (c->cli_ok)
-                cc_client_close(&c->cli);       /* one connection per command */
+                cctl_client_close(&c->cli);       /* one connection per command */
         fflush(stdout);
         c->msg = stdout;
         return r;
 }
 
 bool
-ctl_onecmd(struct ctl *c, const char *line_in)
+cctl_onecmd(struct cctl *c, const char *line_in)
 {
         char *buf = xstrdup(line_in);
         char *line = buf;
@@ -1975,34 +1975,34 @@ ctl_onecmd(struct ctl *c, const char *line_in)
         const struct cmd *k = *name ? find_cmd(name) : NULL;
         free(name);
         if (!k) {
-                ctl_output(c, "*** Unknown syntax: %s", line);
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "*** Unknown syntax: %s", line);
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 free(alloc);
                 goto out;
         }
         int r = run(c, k, arg);
         if (r < 0 && c->exc_401) {
-                ctl_output(c, "Server requires authentication");
+                cctl_output(c, "Server requires authentication");
                 if (c->interactive) {
-                        char *u = ctl_readline("Username:");
+                        char *u = cctl_readline("Username:");
                         char *p = prompt_secret("Password:");
-                        ctl_output(c, "%s", "");
+                        cctl_output(c, "%s", "");
                         free(c->username);
                         free(c->password);
                         c->username = u ? u : xstrdup("");
                         c->password = p ? p : xstrdup("");
                         if (c->cli_ok)
-                                cc_client_set_auth(&c->cli, c->username, c->password);
-                        quit = ctl_onecmd(c, line);
+                                cctl_client_set_auth(&c->cli, c->username, c->password);
+                        quit = cctl_onecmd(c, line);
                         free(alloc);
                         goto out;
                 }
-                c->exitstatus = CC_EXIT_GENERIC;
+                c->exitstatus = CCTL_EXIT_GENERIC;
                 r = run(c, k, arg);
         }
         if (r < 0) {
-                ctl_output(c, "error: %s", c->exc ? c->exc : "unknown");
-                c->exitstatus = CC_EXIT_GENERIC;
+                cctl_output(c, "error: %s", c->exc ? c->exc : "unknown");
+                c->exitstatus = CCTL_EXIT_GENERIC;
         }
         quit = r > 0;
         free(alloc);
