@@ -34,6 +34,7 @@ struct cctl {
         int exitstatus;
         /* the pending "exception" of the current command */
         char *exc;                      /* text after "error: " */
+        char *fault_string;             /* of the last call that returned a fault */
         bool exc_401;
         int exc_errno;                  /* socket error behind exc, else 0 */
         FILE *msg;                      /* where messages go (stderr while printing JSON) */

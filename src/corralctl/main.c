@@ -269,5 +269,6 @@ main(int argc, char **argv)
         free(c.password);
         free(c.prompt);
         free(c.exc);
+        free(c.fault_string);
         return rc;
 }
