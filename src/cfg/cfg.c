@@ -558,12 +558,6 @@ read_file(const char *path, char **ret, size_t *ret_len)
 
 /* --- [include] -------------------------------------------------------------------------------- */
 
-static int
-cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void
 do_includes(struct cfg_ctx *c, const struct cfg_srcfile *main)
 {
@@ -711,63 +705,6 @@ cfg_load(const struct cfg_load_options *opt, struct cfg_errors *errs)
         struct cfg *cfg = load(text, len, opt, errs);
         free(text);
         return cfg;
-}
-
-/* --- supervisord's search path (compat §B.1) -------------------------------------------------- */
-
-static char *
-py_dirname(const char *p)
-{
-        const char *s = strrchr(p, '/');
-        if (!s)
-                return xstrdup("");
-        size_t n = (size_t)(s - p) + 1;
-        char *head = xstrndup(p, n);
-        /* strip trailing slashes unless it is all slashes */
-        size_t l = strlen(head);
-        size_t k = l;
-        while (k > 0 && head[k - 1] == '/')
-                k--;
-        if (k > 0)
-                head[k] = '\0';
-        return head;
-}
-
-static char *
-py_join(const char *a, const char *b)
-{
-        if (!*a)
-                return xstrdup(b);
-        size_t l = strlen(a);
-        return xasprintf("%s%s%s", a, a[l - 1] == '/' ? "" : "/", b);
-}
-
-char *
-cfg_find_default(const char *argv0)
-{
-        char *d1 = py_dirname(argv0 ? argv0 : "");
-        char *here = py_dirname(d1);
-        free(d1);
-        char *etc = py_join(here, "etc");
-        char *cands[] = {
-                py_join(etc, "supervisord.conf"),
-                py_join(here, "supervisord.conf"),
-                xstrdup("supervisord.conf"),
-                xstrdup("etc/supervisord.conf"),
-                xstrdup("/etc/supervisord.conf"),
-                xstrdup("/etc/supervisor/supervisord.conf"),
-                xstrdup("/etc/corral/corral.conf"),     /* where `make install` puts ours */
-        };
-        free(etc);
-        free(here);
-        char *found = NULL;
-        for (size_t i = 0; i < ARRAY_SIZE(cands); i++) {
-                if (!found && access(cands[i], F_OK) == 0)
-                        found = cands[i];
-                else
-                        free(cands[i]);
-        }
-        return found;
 }
 
 char *

@@ -190,10 +190,6 @@ struct cfg *cfg_load_string(const char *text, const struct cfg_load_options *opt
 struct cfg *cfg_free(struct cfg *cfg);          /* accepts NULL, returns NULL */
 void cfg_errors_clear(struct cfg_errors *errs);
 
-/* supervisord's search path when -c is absent (compat B.1), then /etc/corral/corral.conf (where
- * `make install` puts ours). Returns a malloc'd path (relative if found relative) or NULL. */
-char *cfg_find_default(const char *argv0);
-
 /* SUPERVISOR_SERVER_URL for children: "unix:///abs/path" (the unix server wins), else
  * "http://host:port" ("localhost" for all interfaces), or NULL without a server. malloc'd. */
 char *cfg_server_url(const struct cfg *cfg);
@@ -218,8 +214,7 @@ void cfg_diff_free(struct cfg_diff *d);
 int cfg_parse_bool(const char *s, bool *ret);
 int cfg_parse_bytes(const char *s, off_t *ret);
 int cfg_parse_octal(const char *s, int *ret);
-int cfg_parse_signal(const char *s, int *ret);          /* "TERM", "sigterm", "15" */
-const char *cfg_signal_name(int sig);                   /* "TERM"; NULL if unknown */
+int cfg_parse_signal(const char *s, int *ret);          /* "TERM", "sigterm", "15" (names: shared/signame.h) */
 int cfg_parse_exitcodes(const char *s, uint64_t ret[4]);
 /* supervisord's environment tokenizer (compat A.2): "K=v,K2=\"x,y\"" → "K=V" vector. */
 int cfg_parse_environment(const char *s, char ***ret, char **ret_msg);

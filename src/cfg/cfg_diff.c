@@ -152,12 +152,6 @@ cfg_group_equal(const struct cfg_group *a, const struct cfg_group *b)
         return true;
 }
 
-static int
-cmp_cstr(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 void
 cfg_diff(const struct cfg *old, const struct cfg *new, struct cfg_diff *ret)
 {
@@ -177,9 +171,9 @@ cfg_diff(const struct cfg *old, const struct cfg *new, struct cfg_diff *ret)
         for (size_t i = 0; i < no; i++)
                 if (!cfg_find_group(new, old->groups[i]->name))
                         ret->removed[ret->nremoved++] = old->groups[i]->name;
-        qsort(ret->added, ret->nadded, sizeof *ret->added, cmp_cstr);
-        qsort(ret->changed, ret->nchanged, sizeof *ret->changed, cmp_cstr);
-        qsort(ret->removed, ret->nremoved, sizeof *ret->removed, cmp_cstr);
+        qsort(ret->added, ret->nadded, sizeof *ret->added, cmp_str);
+        qsort(ret->changed, ret->nchanged, sizeof *ret->changed, cmp_str);
+        qsort(ret->removed, ret->nremoved, sizeof *ret->removed, cmp_str);
 }
 
 void

@@ -2,6 +2,7 @@
 /* cfg_value — value parsers and %(name)s expansion for the config (compat §A.2, §A.3). Pure. */
 #include "cfg/cfg.h"
 #include "cfg/cfg_value.h"
+#include "shared/signame.h"
 #include "shared/util.h"
 
 #include <ctype.h>
@@ -169,27 +170,12 @@ cfg_parse_octal(const char *s, int *ret)
         return 0;
 }
 
-static const struct { const char *name; int num; } signals[] = {
-        { "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-        { "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "BUS", SIGBUS }, { "FPE", SIGFPE },
-        { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
-        { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT },
-        { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
-        { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG }, { "XCPU", SIGXCPU },
-        { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
-        { "IO", SIGIO }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
-        /* aliases after the canonical names, so cfg_signal_name finds those first */
-        { "IOT", SIGABRT }, { "CLD", SIGCHLD }, { "POLL", SIGIO },
-        /* Python's signal module also has these SIG* names (the quirk of compat §A.2) */
-        { "_DFL", 0 }, { "_IGN", 1 },
-};
-
 int
 cfg_parse_signal(const char *s, int *ret)
 {
         long n;
         if (cfg_parse_int(s, &n) == 0) {
-                if (n == 0 || (n > 0 && cfg_signal_name((int)n))) {
+                if (n == 0 || (n > 0 && signame_abbrev((int)n))) {
                         *ret = (int)n;
                         return 0;
                 }
@@ -200,38 +186,7 @@ cfg_parse_signal(const char *s, int *ret)
         size_t len = strlen(s);
         while (len && isspace((unsigned char)s[len - 1]))
                 len--;
-        if (len >= 3 && !strncasecmp(s, "SIG", 3)) {
-                s += 3;
-                len -= 3;
-        }
-        if (len == 5 && !strncasecmp(s, "RTMIN", 5)) {
-                *ret = SIGRTMIN;
-                return 0;
-        }
-        if (len == 5 && !strncasecmp(s, "RTMAX", 5)) {
-                *ret = SIGRTMAX;
-                return 0;
-        }
-        for (size_t i = 0; i < ARRAY_SIZE(signals); i++) {
-                if (strlen(signals[i].name) == len && !strncasecmp(s, signals[i].name, len)) {
-                        *ret = signals[i].num;
-                        return 0;
-                }
-        }
-        return -EINVAL;
-}
-
-const char *
-cfg_signal_name(int sig)
-{
-        if (sig == SIGRTMIN)
-                return "RTMIN";
-        if (sig == SIGRTMAX)
-                return "RTMAX";
-        for (size_t i = 0; i < ARRAY_SIZE(signals); i++)
-                if (signals[i].num == sig && signals[i].name[0] != '_')
-                        return signals[i].name;
-        return NULL;
+        return signame_parse(s, len, ret);
 }
 
 int

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/outlog.h"
 #include "core/spawn.h"
+#include "shared/signame.h"
 #include "shared/util.h"
 
 /* "waiting for x to stop" while STOPPING: at once, then every REPORT_EVERY seconds (supervisord's
@@ -347,7 +348,7 @@ send_signal(struct proc *p, int sig, bool group)
         if (p->pid <= 0)
                 return -ESRCH;  /* never kill(0) or kill(-1) */
         log_debug("killing %s (pid %d) %swith signal %s", p->cfg->name, (int)p->pid,
-                  group ? "process group " : "", spawn_signame(sig));
+                  group ? "process group " : "", signame(sig));
         if (group) {
                 if (kill(-p->pid, sig) == 0)
                         return 0;
@@ -607,7 +608,7 @@ proc_signal(struct proc *p, int sig)
                 return (enum fault)cell.fault;
         hold(p);
         p->user_signal = sig;
-        log_debug("sending %s (pid %d) sig %s", p->cfg->name, (int)p->pid, spawn_signame(sig));
+        log_debug("sending %s (pid %d) sig %s", p->cfg->name, (int)p->pid, signame(sig));
         dispatch(p, PE_SIGNAL);
         if (p->state == PROC_UNKNOWN)
                 f = FAULT_FAILED;
@@ -685,7 +686,7 @@ decode_status(int status, char *buf, size_t len)
                 return WEXITSTATUS(status);
         }
         if (WIFSIGNALED(status)) {
-                snprintf(buf, len, "terminated by %s%s", spawn_signame(WTERMSIG(status)),
+                snprintf(buf, len, "terminated by %s%s", signame(WTERMSIG(status)),
                          WCOREDUMP(status) ? " (core dumped)" : "");
                 return -1;
         }

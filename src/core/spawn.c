@@ -97,26 +97,6 @@ slots_init(void)
         return true;
 }
 
-const char *
-spawn_signame(int sig)
-{
-        static char buf[32];
-        static char named[64][16];
-        const char *ab = sig > 0 ? sigabbrev_np(sig) : NULL;
-
-        if (!ab) {
-                snprintf(buf, sizeof buf, "signal %d", sig);
-                return buf;
-        }
-        if (sig < 64) {
-                if (!named[sig][0])
-                        snprintf(named[sig], sizeof named[sig], "SIG%s", ab);
-                return named[sig];
-        }
-        snprintf(buf, sizeof buf, "SIG%s", ab);
-        return buf;
-}
-
 /* Python's repr() of a plain string, as supervisord puts it in messages: 'x', or "x'y". */
 static char *
 pyrepr(const char *s)

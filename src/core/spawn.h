@@ -39,8 +39,4 @@ char **spawn_build_env(char *const *base, const struct cfg_proc *cfg, const char
  * spawnerr text. */
 pid_t spawn_process(const struct spawn_spec *spec, enum fault *ret_fault, char **ret_msg);
 
-/* "SIGTERM", or "signal N" for a number without a name (supervisord's signame). Static storage
- * for known names; the fallback uses a static buffer. */
-const char *spawn_signame(int sig);
-
 #endif

@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "core/outlog.h"
+#include "shared/strmap.h"
 #include "shared/util.h"
 
 /* A loaded config shared by the groups built from it (several can be alive at once: the one in
@@ -32,16 +33,6 @@ struct sgroup {
         struct cref *ref;
         struct proc_watch *watches;
         char **keys;                    /* "group:name" per process */
-};
-
-struct hent {
-        const char *key;
-        void *val;
-};
-
-struct htab {
-        struct hent *v;
-        size_t cap;                     /* power of two, or 0 */
 };
 
 static struct ev_loop *sup_loop;
@@ -61,7 +52,7 @@ static size_t ngroups;
 static struct proc **v_name, **v_prio;
 static struct proc_group **v_groups;
 static size_t v_nprocs;
-static struct htab h_procs, h_groups;
+static struct strmap h_procs, h_groups;     /* "group:name" → proc, name → sgroup */
 
 /* Stop sequencing (shutdown or restart). */
 static bool stopping;
@@ -108,66 +99,6 @@ cref_put(struct cref *r)
         return NULL;
 }
 
-/* --- hash index --------------------------------------------------------------------------- */
-
-static uint64_t
-hash_bytes(uint64_t h, const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++) {
-                h ^= (unsigned char)s[i];
-                h *= 1099511628211ULL;
-        }
-        return h;
-}
-
-#define HASH_INIT 14695981039346656037ULL
-
-static void
-htab_reset(struct htab *t, size_t n)
-{
-        free(t->v);
-        size_t cap = 8;
-        while (cap < 2 * n)
-                cap *= 2;
-        t->v = xcalloc(cap, sizeof *t->v);
-        t->cap = cap;
-}
-
-static void
-htab_put(struct htab *t, const char *key, void *val)
-{
-        size_t i = hash_bytes(HASH_INIT, key, strlen(key)) & (t->cap - 1);
-        while (t->v[i].key)
-                i = (i + 1) & (t->cap - 1);
-        t->v[i].key = key;
-        t->v[i].val = val;
-}
-
-/* Key "a:b" given as two pieces (b may be NULL for a plain key). */
-static void *
-htab_get2(const struct htab *t, const char *a, size_t alen, const char *b, size_t blen)
-{
-        if (!t->cap)
-                return NULL;
-        uint64_t h = hash_bytes(HASH_INIT, a, alen);
-        if (b) {
-                h = hash_bytes(h, ":", 1);
-                h = hash_bytes(h, b, blen);
-        }
-        for (size_t i = h & (t->cap - 1); t->v[i].key; i = (i + 1) & (t->cap - 1)) {
-                const char *k = t->v[i].key;
-                if (strncmp(k, a, alen))
-                        continue;
-                if (!b) {
-                        if (k[alen] == '\0')
-                                return t->v[i].val;
-                } else if (k[alen] == ':' && !strncmp(k + alen + 1, b, blen) && k[alen + 1 + blen] == '\0') {
-                        return t->v[i].val;
-                }
-        }
-        return NULL;
-}
-
 /* --- table maintenance -------------------------------------------------------------------- */
 
 static int
@@ -202,16 +133,16 @@ rebuild(void)
         v_name = xcalloc(n + 1, sizeof *v_name);
         v_prio = xcalloc(n + 1, sizeof *v_prio);
         v_groups = xcalloc(ngroups + 1, sizeof *v_groups);
-        htab_reset(&h_procs, n);
-        htab_reset(&h_groups, ngroups);
+        strmap_reset(&h_procs, n);
+        strmap_reset(&h_groups, ngroups);
         size_t k = 0;
         for (size_t i = 0; i < ngroups; i++) {
                 struct sgroup *sg = groups[i];
                 v_groups[i] = &sg->g;
-                htab_put(&h_groups, sg->g.name, sg);
+                strmap_put(&h_groups, sg->g.name, sg);
                 for (size_t j = 0; j < sg->g.nprocs; j++) {
                         v_prio[k++] = sg->g.procs[j];
-                        htab_put(&h_procs, sg->keys[j], sg->g.procs[j]);
+                        strmap_put(&h_procs, sg->keys[j], sg->g.procs[j]);
                 }
         }
         memcpy(v_name, v_prio, n * sizeof *v_name);
@@ -611,9 +542,8 @@ sup_fini(void)
         free(v_groups);
         v_name = v_prio = NULL;
         v_groups = NULL;
-        free(h_procs.v);
-        free(h_groups.v);
-        h_procs = h_groups = (struct htab){ 0 };
+        strmap_free(&h_procs);
+        strmap_free(&h_groups);
         free(stop_list);
         stop_list = NULL;
         pending_cfg = cfg_free(pending_cfg);
@@ -653,12 +583,12 @@ sup_find_proc(const char *namespec)
         const char *colon = strchr(namespec, ':');
         if (!colon) {
                 size_t l = strlen(namespec);
-                return htab_get2(&h_procs, namespec, l, namespec, l);
+                return strmap_get2(&h_procs, namespec, l, namespec, l);
         }
         const char *name = colon + 1;
         if (!strcmp(name, "*"))
                 return NULL;
-        return htab_get2(&h_procs, namespec, (size_t)(colon - namespec), name, strlen(name));
+        return strmap_get2(&h_procs, namespec, (size_t)(colon - namespec), name, strlen(name));
 }
 
 struct proc_group *
@@ -666,7 +596,7 @@ sup_find_group(const char *name)
 {
         if (!name)
                 return NULL;
-        struct sgroup *sg = htab_get2(&h_groups, name, strlen(name), NULL, 0);
+        struct sgroup *sg = strmap_get2(&h_groups, name, strlen(name), NULL, 0);
         return sg ? &sg->g : NULL;
 }
 
@@ -769,12 +699,6 @@ sup_restart(char **ret_err)
         notify("RELOADING=1");
         stop_begin();
         return FAULT_OK;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 enum fault

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cfg/cfg.h"
+#include "shared/confpath.h"
 #include "shared/util.h"
 
 static const char *progname = "corralctl";
@@ -214,7 +215,7 @@ main(int argc, char **argv)
                 }
         }
         if (!conf)
-                conf = cfg_find_default(argv[0]);
+                conf = confpath_find(argv[0]);
         if (conf)
                 load_config(&c, conf, url_set, user_set, pass_set);
         free(conf);

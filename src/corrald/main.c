@@ -19,9 +19,9 @@
 #include "core/outlog.h"
 #include "corrald/sig.h"
 #include "core/sup.h"
+#include "shared/confpath.h"
 #include "shared/util.h"
-
-#define CORRALD_COMPAT_VERSION "4.2.5"
+#include "shared/version.h"
 
 /* Exit statuses (documented in corrald.8). */
 enum { EXIT_USAGE = 2, EXIT_RUNTIME = 1 };
@@ -41,7 +41,7 @@ static void
 usage(FILE *f)
 {
         fprintf(f,
-"corrald -- run a set of applications as daemons (supervisord " CORRALD_COMPAT_VERSION " compatible).\n"
+"corrald -- run a set of applications as daemons (supervisord " VERSION_SUPERVISOR " compatible).\n"
 "\n"
 "Usage: %s [options]\n"
 "\n"
@@ -144,7 +144,7 @@ parse_args(int argc, char **argv)
                 case ':':
                         usage_error("option '%s' requires an argument", argv[optind - 1]);
                 case 'v':
-                        puts(CORRALD_COMPAT_VERSION);
+                        puts(VERSION_SUPERVISOR);
                         exit(0);
                 case 'u': arg_user = optarg; break;
                 case 'm': {
@@ -293,7 +293,7 @@ main(int argc, char **argv)
         parse_args(argc, argv);
         daemon_notify_setup();
 
-        char *path = arg_config ? xstrdup(arg_config) : cfg_find_default(argv[0]);
+        char *path = arg_config ? xstrdup(arg_config) : confpath_find(argv[0]);
         if (!path)
                 usage_error("No config file found at default paths (../etc/supervisord.conf, "
                             "../supervisord.conf, supervisord.conf, etc/supervisord.conf, "

@@ -8,31 +8,19 @@
 
 #include "core/log.h"
 #include "core/sup.h"
+#include "shared/signame.h"
 #include "shared/util.h"
 
 static struct ev_loop *sig_loop;
 static ev_signal watchers[5];
 static const int signals[5] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2 };
 
-static const char *
-sig_name(int signum)
-{
-        switch (signum) {
-        case SIGTERM: return "SIGTERM";
-        case SIGINT:  return "SIGINT";
-        case SIGQUIT: return "SIGQUIT";
-        case SIGHUP:  return "SIGHUP";
-        case SIGUSR2: return "SIGUSR2";
-        default:      return "signal";
-        }
-}
-
 static void
 sig_on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
         (void)loop;
         (void)revents;
-        const char *name = sig_name(w->signum);
+        const char *name = signame(w->signum);
 
         switch (w->signum) {
         case SIGTERM:

@@ -12,11 +12,10 @@
 #include "core/outlog.h"
 #include "core/proc.h"
 #include "core/sup.h"
+#include "shared/text.h"
 #include "shared/util.h"
+#include "shared/version.h"
 
-/* What supervisor.getSupervisorVersion and getAPIVersion answer (rpc_int.h is private to rpc). */
-#define SUPERVISOR_VERSION      "4.2.5"
-#define API_VERSION             "3.0"
 /* A compact row is ~100 bytes plus its strings: reserve this much per process up front. */
 #define ROW_RESERVE             160
 
@@ -35,55 +34,15 @@ static const char *const names[F__COUNT] = {
         [F_STDERR_LOGFILE] = "stderr_logfile",
 };
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at most
- * U+10FFFF), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t left)
-{
-        unsigned char c = s[0];
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                return left >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-        if (c >= 0xe0 && c <= 0xef) {
-                if (left < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-                        return 0;
-                if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-                        return 0;
-                return 3;
-        }
-        if (c >= 0xf0 && c <= 0xf4) {
-                if (left < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-                        return 0;
-                if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-                        return 0;
-                return 4;
-        }
-        return 0;
-}
-
 json_t *
 api_json_string(const char *s, size_t len)
 {
-        const unsigned char *u = (const unsigned char *)s;
-        size_t i = 0, n;
-        while (i < len && (n = utf8_seq(u + i, len - i)))
-                i += n;
-        if (i == len)           /* the usual case: checked here, so jansson need not check again */
+        size_t flen;
+        char *fixed = text_utf8_fix(s, len, &flen);
+        if (!fixed)             /* the usual case: checked here, so jansson need not check again */
                 return json_stringn_nocheck(s, len);
-        struct xr_buf b = { 0 };
-        xr_buf_append(&b, s, i);
-        while (i < len) {
-                if ((n = utf8_seq(u + i, len - i))) {
-                        xr_buf_append(&b, s + i, n);
-                        i += n;
-                } else {
-                        xr_buf_append(&b, "\xef\xbf\xbd", 3);   /* U+FFFD */
-                        i++;
-                }
-        }
-        json_t *j = json_stringn_nocheck(b.p, b.len);
-        xr_buf_free(&b);
+        json_t *j = json_stringn_nocheck(fixed, flen);
+        free(fixed);
         return j;
 }
 
@@ -173,8 +132,8 @@ api_json_status(struct xr_buf *b, double now)
                                 "pid", (int)getpid(),
                                 "state", m == SUP_RUNNING ? "RUNNING" : m == SUP_RESTARTING ? "RESTARTING" : "SHUTDOWN",
                                 "statecode", (int)m,
-                                "version", SUPERVISOR_VERSION,
-                                "api_version", API_VERSION,
+                                "version", VERSION_SUPERVISOR,
+                                "api_version", VERSION_API,
                                 "fields", fields,
                                 "processes", rows);
         if (b->cap - b->len < 256 + n * ROW_RESERVE) {

@@ -26,7 +26,7 @@ rpc_m_get_api_version(struct rpc_pending *pend, const struct xr_value *params, s
 {
         (void)pend; (void)params;
         if (rpc_mood_ok(r))
-                rpc_res_value(r, xr_string(RPC_API_VERSION));
+                rpc_res_value(r, xr_string(VERSION_API));
 }
 
 void
@@ -34,7 +34,7 @@ rpc_m_get_supervisor_version(struct rpc_pending *pend, const struct xr_value *pa
 {
         (void)pend; (void)params;
         if (rpc_mood_ok(r))
-                rpc_res_value(r, xr_string(RPC_SUPERVISOR_VERSION));
+                rpc_res_value(r, xr_string(VERSION_SUPERVISOR));
 }
 
 void

@@ -9,14 +9,12 @@
 #include <stddef.h>
 
 #include "ctl/rpc.h"
+#include "shared/version.h"
 #include "shared/xmlrpc.h"
 
 struct proc;
 struct proc_group;
 struct opset;
-
-#define RPC_API_VERSION "3.0"
-#define RPC_SUPERVISOR_VERSION "4.2.5"
 
 /* The outcome of one method call. */
 enum res_kind {

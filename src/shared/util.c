@@ -118,6 +118,12 @@ strv_equal(char *const *a, char *const *b)
 }
 
 int
+cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int
 fd_set_cloexec(int fd)
 {
         int fl = fcntl(fd, F_GETFD);

@@ -24,6 +24,8 @@ size_t strv_len(char *const *v);
 char **strv_dup(char *const *v);
 void strv_free(char **v);
 bool strv_equal(char *const *a, char *const *b);
+/* qsort/bsearch comparator for an array of strings (char * or const char *). */
+int cmp_str(const void *a, const void *b);
 
 /* fd flags: 0 or -errno. */
 int fd_set_cloexec(int fd);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/text.h"
 #include "shared/util.h"
 
 /* Nesting deeper than this is refused: it bounds the recursion of conversion and xr_free. */
@@ -665,39 +666,6 @@ xr_parse_response(const char *body, size_t len, struct xr_response *ret, char **
 
 /* --- serializer: Python xmlrpc.client.Marshaller's layout --------------------------------------- */
 
-/* Length of the well-formed XML 1.0 character at s (1-4 bytes of UTF-8), or 0 when the bytes are
- * not valid UTF-8 or encode a character XML forbids (controls other than tab/LF/CR, surrogates,
- * U+FFFE/U+FFFF). */
-static size_t
-xml_char_len(const unsigned char *s, size_t len)
-{
-        static const unsigned min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-        unsigned char c = s[0];
-        size_t n;
-        unsigned cp;
-        if (c < 0x80)
-                n = 1, cp = c;
-        else if ((c & 0xe0) == 0xc0)
-                n = 2, cp = c & 0x1f;
-        else if ((c & 0xf0) == 0xe0)
-                n = 3, cp = c & 0x0f;
-        else if ((c & 0xf8) == 0xf0)
-                n = 4, cp = c & 0x07;
-        else
-                return 0;
-        if (n > len)
-                return 0;
-        for (size_t k = 1; k < n; k++) {
-                if ((s[k] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (s[k] & 0x3f);
-        }
-        if ((n > 1 && cp < min[n]) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-            cp == 0xfffe || cp == 0xffff || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r'))
-                return 0;
-        return n;
-}
-
 /* String content as XML text: &, < and > escaped as Python does; bytes that would make the
  * document ill-formed (invalid UTF-8, forbidden controls) become U+FFFD, so a stray byte in a
  * spawn error or a log never breaks a client's parser (supervisord would send it and break it). */
@@ -705,11 +673,10 @@ static void
 put_escaped(struct xr_buf *b, const char *s, size_t len)
 {
         static const char replacement[] = "\xef\xbf\xbd";
-        const unsigned char *u = (const unsigned char *)s;
         size_t run = 0, i = 0;
         while (i < len) {
                 const char *rep = NULL;
-                size_t n = xml_char_len(u + i, len - i);
+                size_t n = text_xml_char_len(s + i, len - i);
                 switch (n == 0 ? 0 : s[i]) {
                 case 0: rep = replacement; n = 1; break;
                 case '&': rep = "&amp;"; break;

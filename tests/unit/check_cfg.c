@@ -2,6 +2,7 @@
 /* Unit tests for cfg: the INI dialect, sections and keys, includes, errors with their exact
  * file/line/section/key, groups, numprocs naming, ordering and cfg_diff. */
 #include "cfg/cfg.h"
+#include "shared/confpath.h"
 #include "shared/util.h"
 
 #include <check.h>
@@ -822,12 +823,12 @@ START_TEST(test_find_default)
         char *cwd = getcwd(NULL, 0);
         ck_assert_int_eq(chdir(tmpdir), 0);
         write_file("supervisord.conf", SD);
-        char *f = cfg_find_default("/nonexistent/bin/corrald");
+        char *f = confpath_find("/nonexistent/bin/corrald");
         ck_assert_str_eq(f, "supervisord.conf");
         free(f);
         write_file("etc/supervisord.conf", SD);
         char *argv0 = xasprintf("%s/bin/corrald", tmpdir);
-        f = cfg_find_default(argv0);
+        f = confpath_find(argv0);
         char *want = path_in("etc/supervisord.conf");
         ck_assert_str_eq(f, want);
         free(want);

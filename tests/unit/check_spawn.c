@@ -16,6 +16,7 @@
 
 #include "cfg/cfg.h"
 #include "core/spawn.h"
+#include "shared/signame.h"
 #include "shared/util.h"
 
 /* Workers to kill when the test process exits, also after a failed assertion (exit(1)). */
@@ -180,11 +181,11 @@ END_TEST
 
 START_TEST(test_signame)
 {
-        ck_assert_str_eq(spawn_signame(SIGTERM), "SIGTERM");
-        ck_assert_str_eq(spawn_signame(SIGKILL), "SIGKILL");
-        ck_assert_str_eq(spawn_signame(SIGHUP), "SIGHUP");
-        ck_assert_str_eq(spawn_signame(SIGCHLD), "SIGCHLD");
-        ck_assert_str_eq(spawn_signame(0), "signal 0");
+        ck_assert_str_eq(signame(SIGTERM), "SIGTERM");
+        ck_assert_str_eq(signame(SIGKILL), "SIGKILL");
+        ck_assert_str_eq(signame(SIGHUP), "SIGHUP");
+        ck_assert_str_eq(signame(SIGCHLD), "SIGCHLD");
+        ck_assert_str_eq(signame(0), "signal 0");
 }
 END_TEST
 

@@ -4,11 +4,19 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "shared/confpath.h"
+#include "shared/proc_state.h"
+#include "shared/signame.h"
+#include "shared/strmap.h"
+#include "shared/text.h"
+#include "shared/util.h"
 #include "shared/xmlrpc.h"
 
 #include "vectors.h"
@@ -407,6 +415,161 @@ START_TEST(test_response_parse)
 }
 END_TEST
 
+/* ---- the rest of src/shared: protocol constants and small helpers -------------------------- */
+
+START_TEST(test_proc_state_codes)
+{
+        for (int s = 0; s < PROC__COUNT; s++)
+                ck_assert_int_eq(proc_state_from_code(proc_state_code((enum proc_state)s)), s);
+        ck_assert_int_eq(proc_state_code(PROC_RUNNING), 20);
+        ck_assert_str_eq(proc_state_name(PROC_BACKOFF), "BACKOFF");
+        ck_assert_int_eq(proc_state_from_code(1000), PROC_UNKNOWN);
+        ck_assert_int_eq(proc_state_from_code(7), PROC_UNKNOWN);
+        ck_assert_int_eq(proc_state_from_code(-1), PROC_UNKNOWN);
+        ck_assert(proc_state_is_stopped(proc_state_from_code(100)));
+        ck_assert(!proc_state_is_stopped(proc_state_from_code(20)));
+}
+END_TEST
+
+START_TEST(test_confpath_missing)
+{
+        /* The candidates are relative or under / and /nonexistent: none exists from an empty dir. */
+        char tmpl[] = "/tmp/check_confpath.XXXXXX";
+        char *cwd = getcwd(NULL, 0);
+        ck_assert_ptr_nonnull(mkdtemp(tmpl));
+        ck_assert_int_eq(chdir(tmpl), 0);
+        if (access("/etc/supervisord.conf", F_OK) != 0 && access("/etc/supervisor/supervisord.conf", F_OK) != 0 &&
+            access("/etc/corral/corral.conf", F_OK) != 0)
+                ck_assert_ptr_null(confpath_find("/nonexistent/bin/corralctl"));
+        FILE *f = fopen("supervisord.conf", "w");
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+        char *p = confpath_find("corralctl");
+        ck_assert_str_eq(p, "supervisord.conf");
+        free(p);
+        ck_assert_int_eq(unlink("supervisord.conf"), 0);
+        ck_assert_int_eq(chdir(cwd), 0);
+        ck_assert_int_eq(rmdir(tmpl), 0);
+        free(cwd);
+}
+END_TEST
+
+START_TEST(test_text_utf8)
+{
+        static const struct { const char *s; size_t len, utf8, xml; } cases[] = {
+                { "a", 1, 1, 1 },
+                { "\t", 1, 1, 1 }, { "\n", 1, 1, 1 }, { "\r", 1, 1, 1 },
+                { "\x01", 1, 1, 0 }, { "\x1f", 1, 1, 0 }, { "\x7f", 1, 1, 1 },
+                { "\xc3\xa9", 2, 2, 2 },                      /* é */
+                { "\xc3", 1, 0, 0 },                           /* truncated */
+                { "\xc0\xaf", 2, 0, 0 }, { "\xc1\xbf", 2, 0, 0 },   /* overlong */
+                { "\xe0\x80\xaf", 3, 0, 0 },                 /* overlong */
+                { "\xe2\x82\xac", 3, 3, 3 },                 /* € */
+                { "\xed\xa0\x80", 3, 0, 0 },                 /* surrogate */
+                { "\xef\xbf\xbd", 3, 3, 3 },                 /* U+FFFD */
+                { "\xef\xbf\xbe", 3, 3, 0 }, { "\xef\xbf\xbf", 3, 3, 0 },   /* U+FFFE/F */
+                { "\xf0\x9f\x98\x80", 4, 4, 4 },            /* U+1F600 */
+                { "\xf0\x8f\xbf\xbf", 4, 0, 0 },            /* overlong */
+                { "\xf4\x90\x80\x80", 4, 0, 0 },            /* > U+10FFFF */
+                { "\xf5\x80\x80\x80", 4, 0, 0 }, { "\xff", 1, 0, 0 }, { "\x80", 1, 0, 0 },
+                { "\xe2\x82", 2, 0, 0 },                      /* truncated */
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                ck_assert_msg(text_utf8_len(cases[i].s, cases[i].len) == cases[i].utf8, "utf8 case %zu", i);
+                ck_assert_msg(text_xml_char_len(cases[i].s, cases[i].len) == cases[i].xml, "xml case %zu", i);
+        }
+        size_t n = 99;
+        ck_assert_ptr_null(text_utf8_fix("caf\xc3\xa9", 5, &n));
+        ck_assert_int_eq(n, 99);
+        char *f = text_utf8_fix("a\xff" "b\xc3", 4, &n);
+        ck_assert_str_eq(f, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+        ck_assert_int_eq(n, 8);
+        free(f);
+}
+END_TEST
+
+START_TEST(test_signame)
+{
+        /* Logs name signals as glibc does (what corral printed before the shared table). */
+        for (int sig = 1; sig <= 64; sig++) {
+                const char *ab = sigabbrev_np(sig);
+                char want[32];
+                if (ab)
+                        snprintf(want, sizeof want, "SIG%s", ab);
+                else
+                        snprintf(want, sizeof want, "signal %d", sig);
+                ck_assert_str_eq(signame(sig), want);
+        }
+        ck_assert_str_eq(signame(0), "signal 0");
+        ck_assert_str_eq(signame(SIGIO), "SIGPOLL");
+        ck_assert_str_eq(signame_abbrev(SIGRTMIN), "RTMIN");
+        ck_assert_str_eq(signame_abbrev(SIGRTMAX), "RTMAX");
+        ck_assert_str_eq(signame_abbrev(SIGTERM), "TERM");
+        ck_assert_ptr_null(signame_abbrev(0));
+        ck_assert_ptr_null(signame_abbrev(SIGRTMIN + 1));
+        const struct { const char *s; int sig; } ok[] = {     /* not static: SIGRTMIN is a call */
+                { "TERM", SIGTERM }, { "sigterm", SIGTERM }, { "SigHup", SIGHUP }, { "IO", SIGIO },
+                { "poll", SIGIO }, { "IOT", SIGABRT }, { "cld", SIGCHLD }, { "_DFL", 0 },
+                { "SIG_IGN", 1 }, { "rtmin", SIGRTMIN }, { "SIGRTMAX", SIGRTMAX },
+        };
+        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+                int sig = -1;
+                ck_assert_msg(signame_parse(ok[i].s, strlen(ok[i].s), &sig) == 0, "'%s'", ok[i].s);
+                ck_assert_msg(sig == ok[i].sig, "'%s' → %d", ok[i].s, sig);
+        }
+        static const char *const bad[] = { "", "SIG", "FOO", "TERMX", "SIGSIGTERM", "DFL", "15" };
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                int sig;
+                ck_assert_msg(signame_parse(bad[i], strlen(bad[i]), &sig) == -EINVAL, "'%s'", bad[i]);
+        }
+        int sig;
+        ck_assert_int_eq(signame_parse("TERM and more", 4, &sig), 0);
+        ck_assert_int_eq(sig, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_strmap)
+{
+        struct strmap m = { 0 };
+        ck_assert_ptr_null(strmap_get(&m, "x"));
+        ck_assert_ptr_null(strmap_get2(&m, "a", 1, "b", 1));
+        enum { N = 1000 };
+        static char keys[N][16];
+        for (int i = 0; i < N; i++) {
+                if (i % 2)      /* "g0:p1" after "g0", "g2:p3" after "g2"... */
+                        snprintf(keys[i], sizeof keys[i], "g%d:p%d", i - 1, i);
+                else
+                        snprintf(keys[i], sizeof keys[i], "g%d", i);
+                strmap_put(&m, keys[i], keys[i]);
+        }
+        ck_assert_uint_eq(m.count, N);
+        ck_assert_uint_gt(m.cap, 2 * m.count);
+        for (int i = 0; i < N; i++)
+                ck_assert_ptr_eq(strmap_get(&m, keys[i]), keys[i]);
+        ck_assert_ptr_eq(strmap_get2(&m, "g0:xyz", 2, "p1", 2), keys[1]);     /* "g0" + ":" + "p1" */
+        ck_assert_ptr_eq(strmap_get2(&m, "g0", 2, NULL, 0), keys[0]);
+        ck_assert_ptr_null(strmap_get2(&m, "g0", 2, "p", 1));
+        ck_assert_ptr_null(strmap_get2(&m, "g", 1, NULL, 0));
+        ck_assert_ptr_null(strmap_get(&m, "g0:p1x"));
+        strmap_put(&m, "g0", NULL);                     /* replaces: the count stays */
+        ck_assert_uint_eq(m.count, N);
+        ck_assert_ptr_null(strmap_get(&m, "g0"));
+        strmap_reset(&m, 3);
+        ck_assert_uint_eq(m.count, 0);
+        ck_assert_uint_eq(m.cap, 8);
+        ck_assert_ptr_null(strmap_get(&m, keys[1]));
+        strmap_free(&m);
+        ck_assert_ptr_null(strmap_get(&m, keys[1]));
+
+        const char *v[] = { "b", "c:1", "a", "c" };
+        qsort(v, 4, sizeof *v, cmp_str);
+        ck_assert_str_eq(v[0], "a");
+        ck_assert_str_eq(v[1], "b");
+        ck_assert_str_eq(v[2], "c");
+        ck_assert_str_eq(v[3], "c:1");
+}
+END_TEST
+
 static Suite *
 xmlrpc_suite(void)
 {
@@ -427,6 +590,13 @@ xmlrpc_suite(void)
         tcase_add_test(tc, test_malformed);
         tcase_add_test(tc, test_billion_laughs);
         tcase_add_test(tc, test_deep_nesting);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("shared");
+        tcase_add_test(tc, test_proc_state_codes);
+        tcase_add_test(tc, test_confpath_missing);
+        tcase_add_test(tc, test_text_utf8);
+        tcase_add_test(tc, test_signame);
+        tcase_add_test(tc, test_strmap);
         suite_add_tcase(s, tc);
         return s;
 }
