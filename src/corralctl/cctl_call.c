@@ -12,6 +12,7 @@
 #include "corralctl/cctl_text.h"
 #include "shared/fault.h"
 #include "shared/util.h"
+#include "shared/version.h"
 
 void
 cctl_output(struct cctl *c, const char *fmt, ...)
@@ -47,7 +48,7 @@ cctl_raise_fault(struct cctl *c, int code, const char *str)
 {
         char *r = cctl_py_repr(str ? str : "");
         cctl_raise(c, "<class 'xmlrpc.client.Fault'>, <Fault %d: %s>: file: /usr/lib/python3.11/xmlrpc/client.py line: 668",
-                  code, r);
+                   code, r);
         free(r);
         return -1;
 }
@@ -72,7 +73,7 @@ raise_socket(struct cctl *c, int e)
 {
         c->exc_errno = e;
         return cctl_raise(c, "<class '%s'>, [Errno %d] %s: file: %s line: %d", cctl_py_errclass(e), e,
-                         strerror(e), c->cli.url.is_unix ? CCTL_PY_XMLRPC : "/usr/lib/python3.11/socket.py",
+                          strerror(e), c->cli.url.is_unix ? CCTL_PY_XMLRPC : "/usr/lib/python3.11/socket.py",
                          c->cli.url.is_unix ? 557 : 836);
 }
 
@@ -84,7 +85,7 @@ cctl_need_client(struct cctl *c)
                 return 0;
         if (cctl_client_init(&c->cli, c->serverurl, c->username, c->password) < 0)
                 return cctl_raise(c, "<class 'ValueError'>, Unknown protocol for serverurl %s: file: %s line: 505",
-                                 c->serverurl, CCTL_PY_XMLRPC);
+                                  c->serverurl, CCTL_PY_XMLRPC);
         c->cli_ok = true;
         return 0;
 }
@@ -124,11 +125,11 @@ cctl_rpc(struct cctl *c, const char *method, struct xr_value *params, struct xr_
         case CCTL_PROTOCOL:
                 c->exc_401 = r.http_status == 401;
                 cctl_raise(c, "<class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: %d %s>: file: %s line: 539",
-                          r.http_status, r.reason ? r.reason : "", CCTL_PY_XMLRPC);
+                           r.http_status, r.reason ? r.reason : "", CCTL_PY_XMLRPC);
                 break;
         case CCTL_BADREPLY:
                 cctl_raise(c, "<class 'xmlrpc.client.ResponseError'>, %s: file: /usr/lib/python3.11/xmlrpc/client.py line: 665",
-                          r.msg ? r.msg : "bad response");
+                           r.msg ? r.msg : "bad response");
                 break;
         }
         cctl_result_clear(&r);
@@ -160,7 +161,7 @@ cctl_exit_from_fault(struct cctl *c, int code, int ignored)
                 c->exitstatus = CCTL_EXIT_GENERIC;
 }
 
-/* cctl_upcheck: getVersion must be "3.0". */
+/* cctl_upcheck: getVersion must be VERSION_API. */
 int
 cctl_upcheck(struct cctl *c, bool *ok)
 {
@@ -185,19 +186,19 @@ cctl_upcheck(struct cctl *c, bool *ok)
         if (rc > 0) {
                 if (rc == FAULT_UNKNOWN_METHOD) {
                         cctl_output(c, "Sorry, supervisord responded but did not recognize the supervisor "
-                                      "namespace commands that supervisorctl uses to control it.  Please "
-                                      "check that the [rpcinterface:supervisor] section is enabled in the "
-                                      "configuration file (see sample.conf).");
+                                       "namespace commands that supervisorctl uses to control it.  Please "
+                                       "check that the [rpcinterface:supervisor] section is enabled in the "
+                                       "configuration file (see sample.conf).");
                         c->exitstatus = CCTL_EXIT_UNIMPLEMENTED;
                         return 0;
                 }
                 c->exitstatus = CCTL_EXIT_GENERIC;
                 return cctl_raise_fault(c, rc, c->fault_string);
         }
-        if (!v || v->type != XR_STRING || strcmp(v->str.s, "3.0") != 0) {
+        if (!v || v->type != XR_STRING || strcmp(v->str.s, VERSION_API) != 0) {
                 char *s = cctl_py_str(v);
                 cctl_output(c, "Sorry, this version of supervisorctl expects to talk to a server with API "
-                              "version 3.0, but the remote version is %s.", s);
+                               "version " VERSION_API ", but the remote version is %s.", s);
                 free(s);
                 c->exitstatus = CCTL_EXIT_NOT_INSTALLED;
                 xr_free(v);

@@ -9,9 +9,6 @@
 
 #include "corralctl/cctl.h"
 
-/* process states (getProcessInfo's "state") */
-enum { PS_STOPPED = 0, PS_RUNNING = 20, PS_EXITED = 100, PS_FATAL = 200, PS_UNKNOWN = 1000 };
-
 /* The help text of a command to c->msg (nothing for an unknown one). */
 void cctl_help_of(struct cctl *c, const char *name);
 

@@ -46,7 +46,7 @@ cctl_do_shutdown(struct cctl *c, const char *arg)
                 if (c->exc_errno == ECONNREFUSED || c->exc_errno == ENOENT) {
                         c->exitstatus = CCTL_EXIT_GENERIC;
                         cctl_output(c, "ERROR: %s %s (already shut down?)", c->serverurl,
-                                   c->exc_errno == ENOENT ? "no such file" : "refused connection");
+                                    c->exc_errno == ENOENT ? "no such file" : "refused connection");
                         return 0;
                 }
                 if (c->exc_errno)

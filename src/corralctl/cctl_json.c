@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "shared/util.h"
+#include "shared/version.h"
 
 #define STATUS_PATH     "/corral/v1/status"
 
@@ -163,7 +164,7 @@ decode(json_t *doc, struct cctl_pinfos *ret)
         json_t *rows = json_object_get(doc, "processes");
         if (!json_is_object(sup) || !json_is_array(rows) ||
             strcmp(str_of(json_object_get(sup, "state")), "RUNNING") != 0 ||
-            strcmp(str_of(json_object_get(sup, "api_version")), "3.0") != 0)
+            strcmp(str_of(json_object_get(sup, "api_version")), VERSION_API) != 0)
                 return false;
         int *map;
         if (!map_fields(fields, &map))

@@ -11,13 +11,15 @@
 
 #include <jansson.h>
 
-#include "shared/fault.h"
+#include "shared/proc_state.h"
 #include "shared/util.h"
 
+/* supervisorctl's "state in STOPPED_STATES": a code supervisord does not have is no state. */
 static bool
-is_stopped_state(int64_t st)
+is_stopped_state(int64_t code)
 {
-        return st == PS_STOPPED || st == PS_EXITED || st == PS_FATAL || st == PS_UNKNOWN;
+        enum proc_state s = proc_state_from_code((long)code);
+        return proc_state_code(s) == code && proc_state_is_stopped(s);
 }
 
 /* getAllProcessInfo's array as cctl_pinfos (borrowing from v, which it takes). */

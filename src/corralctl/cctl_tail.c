@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "shared/fault.h"
+#include "shared/proc_state.h"
 #include "shared/util.h"
 
 static int
@@ -211,7 +212,7 @@ cctl_do_fg(struct cctl *c, const char *arg)
         }
         if (rc < 0)
                 goto out;
-        bool running = cctl_vint(info, "state") == PS_RUNNING;
+        bool running = proc_state_from_code((long)cctl_vint(info, "state")) == PROC_RUNNING;
         xr_free(info);
         if (!running) {
                 cctl_output(c, "ERROR: process not running");
@@ -264,7 +265,7 @@ cctl_do_fg(struct cctl *c, const char *arg)
                         rc = r < 0 ? -1 : cctl_raise_fault(c, r, c->fault_string);
                         break;
                 }
-                running = cctl_vint(info, "state") == PS_RUNNING;
+                running = proc_state_from_code((long)cctl_vint(info, "state")) == PROC_RUNNING;
                 xr_free(info);
                 if (!running) {
                         cctl_output(c, "Process got killed");

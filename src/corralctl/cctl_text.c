@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/text.h"
 #include "shared/util.h"
 
 /* Python's repr() of a str, enough for fault strings. */
@@ -175,70 +176,13 @@ cctl_pad(FILE *f, const char *s, size_t width)
 
 /* ---- JSON ------------------------------------------------------------------------------------ */
 
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates, at most
- * U+10FFFF), or 0. The same rules as api_json.c, which corralctl does not link. */
-static size_t
-utf8_seq(const unsigned char *s, size_t left)
-{
-        unsigned char c = s[0];
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                return left >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-        if (c >= 0xe0 && c <= 0xef) {
-                if (left < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-                        return 0;
-                if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-                        return 0;
-                return 3;
-        }
-        if (c >= 0xf0 && c <= 0xf4) {
-                if (left < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
-                    (s[3] & 0xc0) != 0x80)
-                        return 0;
-                if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-                        return 0;
-                return 4;
-        }
-        return 0;
-}
-
-/* s with each byte that is not part of well-formed UTF-8 replaced by U+FFFD (allocated), or NULL
- * when s is well-formed already (the usual case). */
-static char *
-utf8_clean(const char *s)
-{
-        const unsigned char *u = (const unsigned char *)s;
-        size_t len = strlen(s), i = 0, n;
-        while (i < len && (n = utf8_seq(u + i, len - i)))
-                i += n;
-        if (i == len)
-                return NULL;
-        char *b = xmalloc(len * 3 + 1);         /* each bad byte grows to 3 at most */
-        memcpy(b, s, i);
-        size_t bl = i;
-        while (i < len) {
-                if ((n = utf8_seq(u + i, len - i))) {
-                        memcpy(b + bl, s + i, n);
-                        bl += n;
-                        i += n;
-                } else {
-                        memcpy(b + bl, "\xef\xbf\xbd", 3);   /* U+FFFD */
-                        bl += 3;
-                        i++;
-                }
-        }
-        b[bl] = '\0';
-        return b;
-}
-
-/* A JSON string of s (NULL → ""), always valid UTF-8 (see utf8_clean). */
+/* A JSON string of s (NULL → ""), always valid UTF-8 (text_utf8_fix). */
 json_t *
 cctl_jstr(const char *s)
 {
         if (!s)
                 return json_string_nocheck("");
-        char *fixed = utf8_clean(s);
+        char *fixed = text_utf8_fix(s, strlen(s), NULL);
         json_t *j = json_string_nocheck(fixed ? fixed : s);    /* checked above */
         free(fixed);
         return j;
@@ -248,7 +192,7 @@ cctl_jstr(const char *s)
 void
 cctl_jset(json_t *o, const char *k, json_t *v)
 {
-        char *fixed = utf8_clean(k);
+        char *fixed = text_utf8_fix(k, strlen(k), NULL);
         json_object_set_new_nocheck(o, fixed ? fixed : k, v);
         free(fixed);
 }
