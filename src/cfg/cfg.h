@@ -179,10 +179,10 @@ struct cfg_load_options {
 
 /* Load and validate. Returns the config, or NULL with every error found appended to *errs
  * (and the warnings in errs->warnings). Warnings (unknown keys, includes matching nothing) are
- * in cfg->warnings on success. */
+ * in cfg->warnings on success. With opt->client, only path, here and ctl are filled (ctl.present
+ * says whether the file has a [supervisorctl] section): a config the daemon would reject for its
+ * programs still serves the client, as it does supervisorctl. */
 struct cfg *cfg_load(const struct cfg_load_options *opt, struct cfg_errors *errs);
-/* With opt->client, only path, here and ctl are filled (ctl.present says whether the file has a
- * [supervisorctl] section); a config the daemon would reject for its programs still loads. */
 /* Same, from a string (the "file" is named by opt->path, which need not exist; includes are
  * resolved relative to its directory). For tests. */
 struct cfg *cfg_load_string(const char *text, const struct cfg_load_options *opt, struct cfg_errors *errs);
