@@ -13,48 +13,47 @@
 
 /* ---- cctl_text -------------------------------------------------------------------------------- */
 
+/* Table-driven cases run as loop tests (_i is the row), so one failure does not hide the rest. */
+
+static const struct {
+        const char *group, *name, *want;
+} make_cases[] = {
+        { "web", "web", "web" },
+        { "g", "web_01", "g:web_01" },
+        { "g", NULL, "g:None" },
+        { "", "", "" },
+};
+
 START_TEST(test_namespec_make)
 {
-        static const struct {
-                const char *group, *name, *want;
-        } cases[] = {
-                { "web", "web", "web" },
-                { "g", "web_01", "g:web_01" },
-                { "g", NULL, "g:None" },
-                { "", "", "" },
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                char *s = cctl_namespec_make(cases[i].group, cases[i].name);
-                ck_assert_msg(strcmp(s, cases[i].want) == 0, "case %zu: '%s'", i, s);
-                free(s);
-        }
+        char *s = cctl_namespec_make(make_cases[_i].group, make_cases[_i].name);
+        ck_assert_str_eq(s, make_cases[_i].want);
+        free(s);
 }
 END_TEST
 
+static const struct {
+        const char *spec, *group, *name;        /* name NULL: the whole group */
+} split_cases[] = {
+        { "web", "web", "web" },
+        { "g:web_01", "g", "web_01" },
+        { "g:*", "g", NULL },
+        { "g:", "g", NULL },
+        { ":x", "", "x" },
+        { "a:b:c", "a", "b:c" },
+};
+
 START_TEST(test_namespec_split)
 {
-        static const struct {
-                const char *spec, *group, *name;        /* name NULL: the whole group */
-        } cases[] = {
-                { "web", "web", "web" },
-                { "g:web_01", "g", "web_01" },
-                { "g:*", "g", NULL },
-                { "g:", "g", NULL },
-                { ":x", "", "x" },
-                { "a:b:c", "a", "b:c" },
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                char *g, *n;
-                cctl_namespec_split(cases[i].spec, &g, &n);
-                ck_assert_msg(strcmp(g, cases[i].group) == 0, "case %zu: group '%s'", i, g);
-                if (cases[i].name)
-                        ck_assert_msg(n && strcmp(n, cases[i].name) == 0, "case %zu: name '%s'", i,
-                                      n ? n : "(null)");
-                else
-                        ck_assert_msg(n == NULL, "case %zu: name '%s', want none", i, n);
-                free(g);
-                free(n);
-        }
+        char *g, *n;
+        cctl_namespec_split(split_cases[_i].spec, &g, &n);
+        ck_assert_str_eq(g, split_cases[_i].group);
+        if (split_cases[_i].name)
+                ck_assert_pstr_eq(n, split_cases[_i].name);
+        else
+                ck_assert_ptr_null(n);
+        free(g);
+        free(n);
 }
 END_TEST
 
@@ -78,11 +77,9 @@ START_TEST(test_words)
 }
 END_TEST
 
-START_TEST(test_py_repr)
-{
-        static const struct {
-                const char *in, *want;
-        } cases[] = {
+static const struct {
+        const char *in, *want;
+} repr_cases[] = {
                 { "abc", "'abc'" },
                 { "", "''" },
                 { "it's", "\"it's\"" },                 /* a quote inside: the other quote */
@@ -91,33 +88,33 @@ START_TEST(test_py_repr)
                 { "l1\nl2\r\t", "'l1\\nl2\\r\\t'" },
                 { "\x01\x7f", "'\\x01\\x7f'" },
                 { "caf\xc3\xa9", "'caf\xc3\xa9'" },     /* UTF-8 kept as is */
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                char *s = cctl_py_repr(cases[i].in);
-                ck_assert_msg(strcmp(s, cases[i].want) == 0, "case %zu: %s", i, s);
-                free(s);
-        }
+};
+
+START_TEST(test_py_repr)
+{
+        char *s = cctl_py_repr(repr_cases[_i].in);
+        ck_assert_str_eq(s, repr_cases[_i].want);
+        free(s);
 }
 END_TEST
 
-START_TEST(test_py_int)
-{
-        static const struct {
-                const char *in;
-                bool ok;
-                long want;
-        } cases[] = {
+static const struct {
+        const char *in;
+        bool ok;
+        long want;
+} int_cases[] = {
                 { "100", true, 100 }, { " 7 ", true, 7 }, { "-5", true, -5 }, { "+3", true, 3 },
                 { "", false, 0 }, { "f", false, 0 }, { "10x", false, 0 }, { "1 2", false, 0 },
                 { "99999999999999999999999", false, 0 },
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                long v = -1;
-                bool ok = cctl_py_int(cases[i].in, &v);
-                ck_assert_msg(ok == cases[i].ok, "case %zu '%s': %d", i, cases[i].in, ok);
-                if (ok)
-                        ck_assert_int_eq(v, cases[i].want);
-        }
+};
+
+START_TEST(test_py_int)
+{
+        long v = -1;
+        bool ok = cctl_py_int(int_cases[_i].in, &v);
+        ck_assert_msg(ok == int_cases[_i].ok, "'%s': %d", int_cases[_i].in, ok);
+        if (ok)
+                ck_assert_int_eq(v, int_cases[_i].want);
 }
 END_TEST
 
@@ -258,47 +255,48 @@ START_TEST(test_client_section)
 }
 END_TEST
 
-START_TEST(test_client_errors)
-{
-        static const struct {
-                const char *text, *want;        /* want: a part of the first error's text */
-        } cases[] = {
+static const struct {
+        const char *text, *want;                /* want: a part of the first error's text */
+} client_bad[] = {
                 { "x = 1\n[supervisorctl]\n", "outside of any [section]" },
                 { "[supervisorctl]\nnot a key line\n", "has no '=' or ':'" },
                 { "[supervisorctl]\nserverurl = %(nope)s\n", "'nope'" },
                 { "[supervisorctl]\nprompt = %(ENV_NOT_SET)s\n", "ENV_NOT_SET" },
                 { "[supervisorctl]\npassword = 50%\n", "badly formatted" },
-        };
-        for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-                struct cfg_errors e = { 0 };
-                struct cfg *cfg = load_client(cases[i].text, &e);
-                ck_assert_msg(cfg == NULL, "case %zu loaded", i);
-                ck_assert_msg(e.n > 0 && strstr(e.v[0].text, cases[i].want), "case %zu: %s", i,
-                              e.n ? e.v[0].text : "(no error)");
-                ck_assert_msg(strstr(e.v[0].text, "/etc/corral/c.conf:"), "case %zu: no file:line in %s", i,
-                              e.v[0].text);
-                cfg_errors_clear(&e);
-        }
+};
+
+START_TEST(test_client_errors)
+{
+        struct cfg_errors e = { 0 };
+        struct cfg *cfg = load_client(client_bad[_i].text, &e);
+        ck_assert_ptr_null(cfg);
+        ck_assert_uint_gt(e.n, 0);
+        ck_assert_msg(strstr(e.v[0].text, client_bad[_i].want), "%s", e.v[0].text);
+        ck_assert_msg(strstr(e.v[0].text, "/etc/corral/c.conf:"), "no file:line in %s", e.v[0].text);
+        cfg_errors_clear(&e);
 }
 END_TEST
 
-static Suite *
-corralctl_suite(void)
+/* The suite; named as tests/unit/unit.h will have it, for the one main. */
+Suite *unit_suite(void);
+
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("corralctl");
         TCase *tc = tcase_create("text");
-        tcase_add_test(tc, test_namespec_make);
-        tcase_add_test(tc, test_namespec_split);
+        tcase_add_loop_test(tc, test_namespec_make, 0, ARRAY_SIZE(make_cases));
+        tcase_add_loop_test(tc, test_namespec_split, 0, ARRAY_SIZE(split_cases));
         tcase_add_test(tc, test_words);
-        tcase_add_test(tc, test_py_repr);
-        tcase_add_test(tc, test_py_int);
+        tcase_add_loop_test(tc, test_py_repr, 0, ARRAY_SIZE(repr_cases));
+        tcase_add_loop_test(tc, test_py_int, 0, ARRAY_SIZE(int_cases));
         tcase_add_test(tc, test_py_str_and_fields);
         tcase_add_test(tc, test_width_and_pad);
         tcase_add_test(tc, test_json_strings);
         suite_add_tcase(s, tc);
         tc = tcase_create("config");
         tcase_add_test(tc, test_client_section);
-        tcase_add_test(tc, test_client_errors);
+        tcase_add_loop_test(tc, test_client_errors, 0, ARRAY_SIZE(client_bad));
         suite_add_tcase(s, tc);
         return s;
 }
@@ -306,7 +304,7 @@ corralctl_suite(void)
 int
 main(void)
 {
-        SRunner *sr = srunner_create(corralctl_suite());
+        SRunner *sr = srunner_create(unit_suite());
         srunner_run_all(sr, CK_NORMAL);
         int failed = srunner_ntests_failed(sr);
         srunner_free(sr);
