@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* cctl — shared state of the native client: options, the per-command connection, the exit
  * status and the "exception" that a failed call raises (printed as supervisorctl prints Python
- * exceptions). main.c holds main, options, config and the shell; cctl_cmd.c the
- * commands. Linked only into corralctl. */
+ * exceptions). main.c holds main, options, config and the shell; cctl_cmd.h lists the files of
+ * the commands. Linked only into corralctl. */
 #ifndef CORRAL_CCTL_H
 #define CORRAL_CCTL_H
 

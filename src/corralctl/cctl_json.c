@@ -34,21 +34,23 @@ struct cctl_arena {
         max_align_t data[];
 };
 
-static struct cctl_arena *arena;          /* where arena_alloc allocates, during json_loadb only */
+static struct {
+        struct cctl_arena *arena;       /* where arena_alloc allocates, during json_loadb only */
+} S;
 
 static void *
 arena_alloc(size_t n)
 {
         size_t a = sizeof(max_align_t);
         n = (n + a - 1) / a * a;
-        if (!arena || arena->cap - arena->used < n) {
+        if (!S.arena || S.arena->cap - S.arena->used < n) {
                 size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
                 struct cctl_arena *c = xmalloc(sizeof *c + cap);
-                *c = (struct cctl_arena){ .next = arena, .cap = cap };
-                arena = c;
+                *c = (struct cctl_arena){ .next = S.arena, .cap = cap };
+                S.arena = c;
         }
-        void *p = (char *)arena->data + arena->used;
-        arena->used += n;
+        void *p = (char *)S.arena->data + S.arena->used;
+        S.arena->used += n;
         return p;
 }
 
@@ -218,8 +220,8 @@ cctl_json_status(struct cctl *c, struct cctl_pinfos *ret)
                 json_set_alloc_funcs(malloc, free);
         }
         xr_buf_free(&body);
-        struct cctl_arena *tree = arena;
-        arena = NULL;
+        struct cctl_arena *tree = S.arena;
+        S.arena = NULL;
         if (!doc || !decode(doc, ret)) {
                 arena_release(tree);
                 memset(ret, 0, sizeof *ret);

@@ -15,7 +15,10 @@
 #include "shared/confpath.h"
 #include "shared/util.h"
 
-static const char *progname = "corralctl";
+static struct {
+        const char *progname;
+        struct cctl *sigint_ctl;        /* whose stop flag ^C sets while it catches */
+} S = { .progname = "corralctl" };
 
 static const char usage_text[] =
         "corralctl -- control applications run by corrald (or supervisord) from the cmd line.\n"
@@ -48,7 +51,7 @@ usage_error(const char *fmt, ...)
         fputs("Error: ", stderr);
         vfprintf(stderr, fmt, ap);
         va_end(ap);
-        fprintf(stderr, "\nFor help, use %s -h\n", progname);
+        fprintf(stderr, "\nFor help, use %s -h\n", S.progname);
         exit(2);
 }
 
@@ -124,15 +127,13 @@ cctl_readline(const char *prompt)
         return line;
 }
 
-static struct cctl *sigint_ctl;
-
 /* ^C ends tail -f, fg and the shell's prompt cleanly (their reads return EINTR); anywhere else
  * it terminates the process, as the KeyboardInterrupt does supervisorctl. */
 static void
 on_sigint(int sig)
 {
-        if (sigint_ctl && sigint_ctl->catching) {
-                sigint_ctl->stop = 1;
+        if (S.sigint_ctl && S.sigint_ctl->catching) {
+                S.sigint_ctl->stop = 1;
                 return;
         }
         signal(sig, SIG_DFL);
@@ -145,7 +146,7 @@ main(int argc, char **argv)
         struct cctl c = { 0 };
         c.prompt = xstrdup("supervisor");
         c.msg = stdout;
-        progname = argv[0];
+        S.progname = argv[0];
         signal(SIGPIPE, SIG_IGN);
 
         enum { OPT_JSON = 1000 };
@@ -168,11 +169,11 @@ main(int argc, char **argv)
         while ((o = getopt_long(argc, argv, "+hc:is:u:p:r:?", longopts, NULL)) != -1) {
                 switch (o) {
                 case 'h':
-                        printf(usage_text, progname);
+                        printf(usage_text, S.progname);
                         return 0;
                 case '?':
                         if (optopt == '?' || (optopt == 0 && strcmp(argv[optind - 1], "-?") == 0)) {
-                                printf(usage_text, progname);
+                                printf(usage_text, S.progname);
                                 return 0;
                         }
                         if (optopt && strchr("csupr", optopt))
@@ -222,7 +223,7 @@ main(int argc, char **argv)
         if (!c.serverurl)
                 c.serverurl = xstrdup("http://localhost:9001");
 
-        sigint_ctl = &c;
+        S.sigint_ctl = &c;
         struct sigaction sa = { .sa_handler = on_sigint };      /* no SA_RESTART */
         sigemptyset(&sa.sa_mask);
         sigaction(SIGINT, &sa, NULL);
