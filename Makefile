@@ -72,6 +72,8 @@ A_corralctl := $(call lib_of,corralctl) $(A_cfg)
 
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# The one main of the unit tests (tests/unit/main.c runs the suite each check_*.c exports).
+UNIT_MAIN  := $(B)/tests/libunitmain.a
 
 .PHONY: all run check check-deps check-build check-unit check-integration check-systemd check-fuzz \
         check-layers install clean bench bench-quick bench-deps fuzz deps
@@ -92,6 +94,10 @@ $(B)/tests/%.o: tests/unit/%.c
 
 $(foreach l,$(LAYERS),$(eval $(call lib_of,$(l)): $(call obj_of,$(l))))
 $(call lib_of,corralctl): $(filter-out %/main.o,$(call obj_of,corralctl))
+# An archive: a check_*.c that still has a main of its own links without it.
+$(UNIT_MAIN): $(B)/tests/main.o
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(B)/lib%.a:
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -106,9 +112,10 @@ $(B)/corralctl: $(B)/obj/corralctl/main.o $(A_corralctl)
 
 # Unit tests link only the layer they test (and those below it). A test of a pure module names no
 # external library at all, so a stray call into the loop, the log or a socket fails its link.
+# Each links the one main (it uses only check, no layer).
 #   $(1) test name   $(2) archives   $(3) external libraries
 define unit_test
-$(B)/tests/$(1): $(B)/tests/$(1).o $(2)
+$(B)/tests/$(1): $(B)/tests/$(1).o $(UNIT_MAIN) $(2)
 	@$$(if $$(Q),echo "  LD      $$@")
 	$$(Q)$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $(3) $$(CHECK_LIBS)
 endef

@@ -5,7 +5,7 @@
 #   tests/deps.sh bench   — plus the peers the benchmark compares against
 set -eu
 BUILD="build-essential pkg-config libev-dev libinih-dev libmicrohttpd-dev libexpat1-dev libsystemd-dev nettle-dev libjansson-dev"
-CHECK="check libsubunit-dev python3 python3-pytest python3-pytest-xdist python3-pytest-timeout supervisor clang libclang-rt-14-dev systemd procps util-linux"
+CHECK="check libsubunit-dev python3 python3-pytest python3-pytest-xdist python3-pytest-timeout supervisor clang libclang-rt-14-dev systemd procps util-linux logrotate"
 BENCH="supervisor s6 runit python3"
 want=$BUILD
 case "${1:-build}" in

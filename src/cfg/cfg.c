@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* cfg — the INI layer: libinih with a line-counting in-memory reader, the configparser fix-ups
- * inih lacks (inih-notes §5), [include], and the raw section store. cfg_build.c turns the store
- * into a struct cfg. Pure: no logging, no globals besides inih's knobs. */
+/* cfg — the INI layer and the entry points: libinih with a line-counting in-memory reader, the
+ * configparser fix-ups inih lacks (inih-notes §5) and [include], filling the raw section store
+ * (cfg_store.c) that cfg_build.c turns into a struct cfg. Pure: no logging, no globals besides
+ * inih's knobs. */
 #include "cfg/cfg.h"
 #include "cfg/cfg_int.h"
 #include "cfg/cfg_value.h"
@@ -21,251 +22,8 @@
 
 extern char **environ;
 
-/* --- errors and warnings ---------------------------------------------------------------------- */
 
-static char *
-format_msg(const char *file, int line, const char *section, const char *key, const char *msg)
-{
-        char *lp = line > 0 ? xasprintf(":%d", line) : xstrdup("");
-        char *s = xasprintf("%s%s%s%s%s%s%s%s",
-                            file ? file : "", lp, file ? ": " : "",
-                            section ? "[" : "", section ? section : "", section ? "] " : "",
-                            key ? key : "", key ? ": " : "");
-        char *t = xasprintf("%s%s", s, msg);
-        free(s);
-        free(lp);
-        return t;
-}
-
-void
-cfg_add_error(struct cfg_ctx *c, const char *file, int line, const char *section, const char *key,
-              char *msg)
-{
-        struct cfg_errors *e = c->errs;
-        e->v = xrealloc(e->v, (e->n + 1) * sizeof *e->v);
-        struct cfg_error *r = &e->v[e->n++];
-        r->file = file ? xstrdup(file) : NULL;
-        r->line = line;
-        r->section = section ? xstrdup(section) : NULL;
-        r->key = key ? xstrdup(key) : NULL;
-        r->msg = msg;
-        r->text = format_msg(file, line, section, key, msg);
-}
-
-void
-cfg_add_warning(struct cfg_ctx *c, const char *file, int line, const char *section, const char *key,
-                char *msg)
-{
-        c->warnings = xrealloc(c->warnings, (c->nwarnings + 2) * sizeof *c->warnings);
-        c->warnings[c->nwarnings++] = format_msg(file, line, section, key, msg);
-        c->warnings[c->nwarnings] = NULL;
-        free(msg);
-}
-
-void
-cfg_errors_clear(struct cfg_errors *errs)
-{
-        if (!errs)
-                return;
-        for (size_t i = 0; i < errs->n; i++) {
-                free(errs->v[i].file);
-                free(errs->v[i].section);
-                free(errs->v[i].key);
-                free(errs->v[i].msg);
-                free(errs->v[i].text);
-        }
-        free(errs->v);
-        errs->v = NULL;
-        errs->n = 0;
-        strv_free(errs->warnings);
-        errs->warnings = NULL;
-        errs->nwarnings = 0;
-}
-
-/* --- paths ------------------------------------------------------------------------------------ */
-
-/* os.path.abspath: absolute (against the cwd) and normalized (no ., .., //). */
-char *
-cfg_abspath(const char *path)
-{
-        char *full;
-        if (path[0] == '/') {
-                full = xstrdup(path);
-        } else {
-                char *cwd = getcwd(NULL, 0);
-                full = xasprintf("%s/%s", cwd ? cwd : "/", path);
-                free(cwd);
-        }
-        size_t n = strlen(full);
-        char *out = xmalloc(n + 2);
-        size_t o = 0;
-        const char *p = full;
-        while (*p) {
-                while (*p == '/')
-                        p++;
-                if (!*p)
-                        break;
-                const char *e = strchr(p, '/');
-                size_t len = e ? (size_t)(e - p) : strlen(p);
-                if (len == 1 && p[0] == '.') {
-                        /* skip */
-                } else if (len == 2 && p[0] == '.' && p[1] == '.') {
-                        while (o > 0 && out[o - 1] != '/')
-                                o--;
-                        if (o > 0)
-                                o--;
-                } else {
-                        out[o++] = '/';
-                        memcpy(out + o, p, len);
-                        o += len;
-                }
-                p += len;
-        }
-        if (o == 0)
-                out[o++] = '/';
-        out[o] = '\0';
-        free(full);
-        return out;
-}
-
-/* os.path.dirname for an absolute normalized path. */
-char *
-cfg_dirname(const char *path)
-{
-        const char *s = strrchr(path, '/');
-        if (!s)
-                return xstrdup(".");
-        if (s == path)
-                return xstrdup("/");
-        return xstrndup(path, (size_t)(s - path));
-}
-
-/* --- the store -------------------------------------------------------------------------------- */
-
-static const struct cfg_srcfile *
-store_file(struct cfg_ctx *c, const char *path)
-{
-        c->st.files = xrealloc(c->st.files, (c->st.nfiles + 1) * sizeof *c->st.files);
-        struct cfg_srcfile *f = xcalloc(1, sizeof *f);
-        f->path = xstrdup(path);
-        f->dir = cfg_dirname(path);
-        c->st.files[c->st.nfiles++] = f;
-        return f;
-}
-
-static size_t
-hash_name(const char *s)
-{
-        size_t h = 14695981039346656037ULL;     /* FNV-1a */
-        for (; *s; s++)
-                h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-        return h;
-}
-
-/* The slot of name in the hash: its entry, or the empty slot where it belongs. */
-static size_t *
-store_slot(const struct cfg_store *st, const char *name)
-{
-        size_t m = st->hcap - 1;
-        for (size_t i = hash_name(name) & m;; i = (i + 1) & m)
-                if (!st->hash[i] || !strcmp(st->sec[st->hash[i] - 1].name, name))
-                        return &st->hash[i];
-}
-
-static void
-store_rehash(struct cfg_store *st)
-{
-        free(st->hash);
-        st->hcap = st->hcap ? st->hcap * 2 : 64;
-        st->hash = xcalloc(st->hcap, sizeof *st->hash);
-        for (size_t i = 0; i < st->nsec; i++)
-                *store_slot(st, st->sec[i].name) = i + 1;
-}
-
-static size_t
-store_section(struct cfg_ctx *c, const char *name, const struct cfg_srcfile *f, int line)
-{
-        struct cfg_store *st = &c->st;
-        if (2 * (st->nsec + 1) >= st->hcap)
-                store_rehash(st);
-        size_t *slot = store_slot(st, name);
-        if (*slot)
-                return *slot - 1;
-        if (st->nsec == st->capsec) {
-                st->capsec = st->capsec ? st->capsec * 2 : 16;
-                st->sec = xrealloc(st->sec, st->capsec * sizeof *st->sec);
-        }
-        struct cfg_section *s = &st->sec[st->nsec];
-        memset(s, 0, sizeof *s);
-        s->name = xstrdup(name);
-        s->file = f;
-        s->line = line;
-        *slot = ++st->nsec;
-        return st->nsec - 1;
-}
-
-static size_t
-section_set(struct cfg_section *s, char *key, char *val, const struct cfg_srcfile *f, int line)
-{
-        for (size_t i = 0; i < s->nkv; i++) {
-                if (!strcmp(s->kv[i].key, key)) {       /* duplicate key: the last one wins */
-                        free(key);
-                        free(s->kv[i].val);
-                        s->kv[i].val = val;
-                        s->kv[i].file = f;
-                        s->kv[i].line = line;
-                        return i;
-                }
-        }
-        if (s->nkv == s->capkv) {
-                s->capkv = s->capkv ? s->capkv * 2 : 8;
-                s->kv = xrealloc(s->kv, s->capkv * sizeof *s->kv);
-        }
-        s->kv[s->nkv] = (struct cfg_kv){ .key = key, .val = val, .file = f, .line = line };
-        return s->nkv++;
-}
-
-const struct cfg_kv *
-cfg_section_get(const struct cfg_section *s, const char *key)
-{
-        for (size_t i = 0; s && i < s->nkv; i++)
-                if (!strcmp(s->kv[i].key, key))
-                        return &s->kv[i];
-        return NULL;
-}
-
-const struct cfg_section *
-cfg_store_find(const struct cfg_ctx *c, const char *name)
-{
-        if (!c->st.hcap)
-                return NULL;
-        size_t *slot = store_slot(&c->st, name);
-        return *slot ? &c->st.sec[*slot - 1] : NULL;
-}
-
-static void
-store_free(struct cfg_store *st)
-{
-        for (size_t i = 0; i < st->nsec; i++) {
-                for (size_t j = 0; j < st->sec[i].nkv; j++) {
-                        free(st->sec[i].kv[j].key);
-                        free(st->sec[i].kv[j].val);
-                }
-                free(st->sec[i].kv);
-                free(st->sec[i].name);
-        }
-        free(st->sec);
-        for (size_t i = 0; i < st->nfiles; i++) {
-                free(st->files[i]->path);
-                free(st->files[i]->dir);
-                free(st->files[i]);
-        }
-        free(st->files);
-        free(st->hash);
-        memset(st, 0, sizeof *st);
-}
-
-/* --- the reader: feeds inih from memory, counts lines and classifies each one as inih will ----- */
+/* --- the reader: feeds inih from memory, counts lines and classifies each one as inih will ---- */
 
 enum line_kind { LK_BLANK, LK_COMMENT, LK_CONT, LK_CONT_AS_KEY, LK_SECTION, LK_KEY, LK_BAD };
 
@@ -343,7 +101,7 @@ classify(struct reader *r, const char *line, size_t len)
                         cfg_add_warning(c, r->f->path, r->line, name, NULL,
                                         xstrdup("[include] in an included file is not honoured, ignoring"));
                 }
-                r->cur_sec = (long)store_section(c, name, r->f, r->line);
+                r->cur_sec = (long)cfg_store_section(c, name, r->f, r->line);
                 free(name);
                 r->kind = LK_SECTION;
                 r->have_prev_key = false;
@@ -434,7 +192,7 @@ set_key(struct reader *r, const char *name, size_t namelen, char *val)
         for (char *k = key; *k; k++)
                 *k = (char)tolower((unsigned char)*k);
         r->last_sec = r->cur_sec;
-        r->last_kv = (long)section_set(s, key, val, r->f, r->line);
+        r->last_kv = (long)cfg_section_set(s, key, val, r->f, r->line);
 }
 
 static int
@@ -616,7 +374,7 @@ do_includes(struct cfg_ctx *c, const struct cfg_srcfile *main)
                         cfg_add_error(c, main->path, line, "include", "files",
                                       xasprintf("can't read included file '%s': %s", abs, strerror(-r)));
                 } else {
-                        const struct cfg_srcfile *f = store_file(c, abs);
+                        const struct cfg_srcfile *f = cfg_store_file(c, abs);
                         parse_text(c, f, text, len, true);
                         free(text);
                         c->included = xrealloc(c->included, (c->nincluded + 2) * sizeof *c->included);
@@ -644,7 +402,7 @@ load(const char *text, size_t len, const struct cfg_load_options *opt, struct cf
                 c.host = xstrdup(uname(&u) == 0 ? u.nodename : "localhost");
         }
         char *abs = cfg_abspath(opt->path);
-        const struct cfg_srcfile *main = store_file(&c, abs);
+        const struct cfg_srcfile *main = cfg_store_file(&c, abs);
         free(abs);
         parse_text(&c, main, text, len, false);
         if (!opt->client)               /* supervisorctl reads the main file alone */
@@ -665,7 +423,7 @@ load(const char *text, size_t len, const struct cfg_load_options *opt, struct cf
                 free(c.warnings);
                 strv_free(c.included);
         }
-        store_free(&c.st);
+        cfg_store_free(&c.st);
         free(c.host);
         return cfg;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* cfg_diff — freeing, lookup by name and comparison of configs (reloadConfig's added/changed/
+/* cfg_diff — lookup by name and comparison of configs (reloadConfig's added/changed/
  * removed). Pure. */
 #include "cfg/cfg.h"
 #include "cfg/cfg_int.h"
@@ -8,50 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* --- free, lookups, comparison ---------------------------------------------------------------- */
-
-struct cfg *
-cfg_free(struct cfg *cfg)
-{
-        if (!cfg)
-                return NULL;
-        free(cfg->path);
-        free(cfg->here);
-        struct cfg_supervisord *sd = &cfg->sd;
-        free(sd->logfile);
-        free(sd->loglevel);
-        free(sd->pidfile);
-        free(sd->childlogdir);
-        free(sd->user);
-        free(sd->directory);
-        strv_free(sd->environment);
-        free(sd->identifier);
-        free(cfg->unix_server.file);
-        free(cfg->unix_server.auth.username);
-        free(cfg->unix_server.auth.password);
-        free(cfg->inet_server.host);
-        free(cfg->inet_server.auth.username);
-        free(cfg->inet_server.auth.password);
-        free(cfg->ctl.serverurl);
-        free(cfg->ctl.username);
-        free(cfg->ctl.password);
-        free(cfg->ctl.prompt);
-        free(cfg->ctl.history_file);
-        for (size_t i = 0; i < cfg->ngroups; i++) {
-                struct cfg_group *g = cfg->groups[i];
-                for (size_t j = 0; j < g->nprocs; j++)
-                        cfg_proc_free(g->procs[j]);
-                free(g->procs);
-                free(g->name);
-                free(g);
-        }
-        free(cfg->groups);
-        free(cfg->groups_by_name);
-        strv_free(cfg->included);
-        strv_free(cfg->warnings);
-        free(cfg);
-        return NULL;
-}
+/* --- lookups, comparison ---------------------------------------------------------------------- */
 
 const struct cfg_group *
 cfg_find_group(const struct cfg *cfg, const char *name)

@@ -3,6 +3,7 @@
 #include "cfg/cfg.h"
 #include "cfg/cfg_value.h"
 #include "shared/signame.h"
+#include "shared/text.h"
 #include "shared/util.h"
 
 #include <ctype.h>
@@ -410,6 +411,18 @@ cfg_check_name(const char *s, char **ret_msg)
         for (const char *c = " :/"; *c; c++) {
                 if (strchr(s, *c)) {
                         *ret_msg = xasprintf("invalid name '%s' because of character '%c'", s, *c);
+                        return -EINVAL;
+                }
+        }
+        /* Names travel in XML-RPC and JSON: bytes that are not UTF-8 text (or are controls XML
+         * forbids) would make the process reachable only through "all". */
+        size_t len = strlen(s);
+        for (size_t i = 0, n; i < len; i += n) {
+                if ((n = text_xml_char_len(s + i, len - i)) == 0) {
+                        char *shown = text_utf8_fix(s, len, NULL);
+                        *ret_msg = xasprintf("invalid name '%s': byte %zu is not UTF-8 text", shown ? shown : s,
+                                             i + 1);
+                        free(shown);
                         return -EINVAL;
                 }
         }

@@ -15,6 +15,9 @@
 #define SPAWN           ACT_SPAWN
 #define FAILED_START    (ACT_COUNT_RETRY | ACT_ARM_BACKOFF)
 #define STOP            (ACT_SIGNAL_STOP | ACT_ARM_STOPWAIT)
+#define EXITED          (ACT_EXIT_EXITED | ACT_RESET_BACKOFF)
+/* the stop is over: whatever is left in the group goes too */
+#define STOPPED         (ACT_EXIT_STOPPED | ACT_CLEAR_STOP | ACT_CLEAR_KILLING | ACT_KILL_LEFTOVERS)
 
 /* Every cell is written out. Commands that do not apply reject with supervisord's fault; internal
  * events in a state where they cannot occur are NEVER (logged as "can't happen", ignored).
@@ -41,15 +44,15 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_SIGNAL]             = STAY(ACT_SIGNAL_USER),
                 [PE_SPAWNED]            = STAY(ACT_ARM_STARTSECS),
                 [PE_SPAWN_FAILED]       = GO(PROC_BACKOFF, FAILED_START),
-                [PE_STARTSECS_ELAPSED]  = GO(PROC_RUNNING, ACT_RESET_BACKOFF),
-                [PE_EXIT_EARLY]         = GO(PROC_BACKOFF, FAILED_START),
+                [PE_STARTSECS_ELAPSED]  = GO(PROC_RUNNING, ACT_RESET_BACKOFF | ACT_LOG_SUCCESS),
+                [PE_EXIT_EARLY]         = GO(PROC_BACKOFF, ACT_EXIT_QUICK | FAILED_START),
                 /* up longer than startsecs but the timer had not fired yet: it made it */
-                [PE_EXIT_EXPECTED]      = GO(PROC_EXITED, ACT_RESET_BACKOFF),
-                [PE_EXIT_UNEXPECTED]    = GO(PROC_EXITED, ACT_RESET_BACKOFF),
+                [PE_EXIT_EXPECTED]      = GO(PROC_EXITED, EXITED),
+                [PE_EXIT_UNEXPECTED]    = GO(PROC_EXITED, EXITED),
                 [PE_BACKOFF_ELAPSED]    = NEVER,
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = NEVER,
-                [PE_KILL_FAILED]        = GO(PROC_UNKNOWN, 0),
+                [PE_KILL_FAILED]        = GO(PROC_UNKNOWN, ACT_CLEAR_KILLING),
         },
         [PROC_RUNNING] = {
                 [PE_START]              = REJECT(FAULT_ALREADY_STARTED),
@@ -59,18 +62,18 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_SPAWN_FAILED]       = NEVER,
                 [PE_STARTSECS_ELAPSED]  = NEVER,
                 /* cannot be classified early once RUNNING; if it were, it is still an exit */
-                [PE_EXIT_EARLY]         = GO(PROC_EXITED, ACT_RESET_BACKOFF),
-                [PE_EXIT_EXPECTED]      = GO(PROC_EXITED, ACT_RESET_BACKOFF),
-                [PE_EXIT_UNEXPECTED]    = GO(PROC_EXITED, ACT_RESET_BACKOFF),
+                [PE_EXIT_EARLY]         = GO(PROC_EXITED, EXITED),
+                [PE_EXIT_EXPECTED]      = GO(PROC_EXITED, EXITED),
+                [PE_EXIT_UNEXPECTED]    = GO(PROC_EXITED, EXITED),
                 [PE_BACKOFF_ELAPSED]    = NEVER,
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = NEVER,
-                [PE_KILL_FAILED]        = GO(PROC_UNKNOWN, 0),
+                [PE_KILL_FAILED]        = GO(PROC_UNKNOWN, ACT_CLEAR_KILLING),
         },
         [PROC_BACKOFF] = {
                 [PE_START]              = REJECT(FAULT_ALREADY_STARTED),
                 /* no process to signal; do not wait out the retries (supervisord's kill()) */
-                [PE_STOP]               = GO(PROC_STOPPED, ACT_RESET_BACKOFF),
+                [PE_STOP]               = GO(PROC_STOPPED, ACT_RESET_BACKOFF | ACT_CLEAR_STOP),
                 [PE_SIGNAL]             = REJECT(FAULT_NOT_RUNNING),     /* not signallable */
                 [PE_SPAWNED]            = NEVER,
                 [PE_SPAWN_FAILED]       = NEVER,
@@ -79,7 +82,7 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_EXIT_EXPECTED]      = NEVER,
                 [PE_EXIT_UNEXPECTED]    = NEVER,
                 [PE_BACKOFF_ELAPSED]    = GO(PROC_STARTING, SPAWN),
-                [PE_RETRIES_EXHAUSTED]  = GO(PROC_FATAL, ACT_RESET_BACKOFF),
+                [PE_RETRIES_EXHAUSTED]  = GO(PROC_FATAL, ACT_RESET_BACKOFF | ACT_LOG_GAVE_UP),
                 [PE_STOP_TIMEOUT]       = NEVER,
                 [PE_KILL_FAILED]        = NEVER,
         },
@@ -91,13 +94,13 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_SPAWNED]            = NEVER,
                 [PE_SPAWN_FAILED]       = NEVER,
                 [PE_STARTSECS_ELAPSED]  = NEVER,
-                [PE_EXIT_EARLY]         = GO(PROC_STOPPED, ACT_KILL_LEFTOVERS),
-                [PE_EXIT_EXPECTED]      = GO(PROC_STOPPED, ACT_KILL_LEFTOVERS),
-                [PE_EXIT_UNEXPECTED]    = GO(PROC_STOPPED, ACT_KILL_LEFTOVERS),
+                [PE_EXIT_EARLY]         = GO(PROC_STOPPED, STOPPED),
+                [PE_EXIT_EXPECTED]      = GO(PROC_STOPPED, STOPPED),
+                [PE_EXIT_UNEXPECTED]    = GO(PROC_STOPPED, STOPPED),
                 [PE_BACKOFF_ELAPSED]    = NEVER,
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = STAY(ACT_SIGNAL_KILL | ACT_ARM_STOPWAIT),
-                [PE_KILL_FAILED]        = GO(PROC_UNKNOWN, 0),
+                [PE_KILL_FAILED]        = GO(PROC_UNKNOWN, ACT_CLEAR_KILLING),
         },
         [PROC_EXITED] = {
                 [PE_START]              = GO(PROC_STARTING, SPAWN),
@@ -137,9 +140,9 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_SPAWN_FAILED]       = NEVER,
                 [PE_STARTSECS_ELAPSED]  = NEVER,
                 /* the process we could not signal went away after all */
-                [PE_EXIT_EARLY]         = GO(PROC_EXITED, 0),
-                [PE_EXIT_EXPECTED]      = GO(PROC_EXITED, 0),
-                [PE_EXIT_UNEXPECTED]    = GO(PROC_EXITED, 0),
+                [PE_EXIT_EARLY]         = GO(PROC_EXITED, ACT_EXIT_EXITED),
+                [PE_EXIT_EXPECTED]      = GO(PROC_EXITED, ACT_EXIT_EXITED),
+                [PE_EXIT_UNEXPECTED]    = GO(PROC_EXITED, ACT_EXIT_EXITED),
                 [PE_BACKOFF_ELAPSED]    = NEVER,
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = NEVER,

@@ -35,8 +35,9 @@ enum proc_event {
 };
 
 /* Action bits. proc.c runs them in this order: stop the timer (when the state changes or a timer
- * is armed), backoff bookkeeping, spawn or signal, arm the new timer, set the state (which notifies
- * watchers), then the follow-up event (spawn result, retries check, autorestart). */
+ * is armed), the exit record and flag resets, backoff bookkeeping, spawn or signal, arm the new
+ * timer, the success/gave-up line, set the state (which notifies watchers), then the follow-up
+ * event (spawn result, retries check, autorestart). */
 enum fsm_action {
         ACT_RESET_BACKOFF  = 1u << 0,   /* backoff counter = 0 */
         ACT_COUNT_RETRY    = 1u << 1,   /* backoff counter += 1 */
@@ -49,6 +50,16 @@ enum fsm_action {
         ACT_ARM_BACKOFF    = 1u << 8,   /* backoff counter seconds */
         ACT_ARM_STOPWAIT   = 1u << 9,
         ACT_CANT_HAPPEN    = 1u << 10,  /* an internal event in a state it cannot occur in: log, ignore */
+        /* What a transition records and says (run before the timer and signal actions, except the
+         * two log lines, which come just before the state is set). The exit records read the
+         * status proc.c's reaper left on the process. */
+        ACT_EXIT_STOPPED   = 1u << 11,  /* exitstatus; "stopped: x (…)" */
+        ACT_EXIT_QUICK     = 1u << 12,  /* exitstatus 0; spawnerr "Exited too quickly …"; "exited: … not expected" */
+        ACT_EXIT_EXITED    = 1u << 13,  /* exitstatus; "exited: x (…; expected)", or spawnerr "Bad exit code" */
+        ACT_CLEAR_STOP     = 1u << 14,  /* the explicit stop is over */
+        ACT_CLEAR_KILLING  = 1u << 15,  /* no SIGKILL pending any more */
+        ACT_LOG_SUCCESS    = 1u << 16,  /* "success: x entered RUNNING state, …" */
+        ACT_LOG_GAVE_UP    = 1u << 17,  /* "gave up: x entered FATAL state, …" */
 };
 #define ACT_ARM_ANY (ACT_ARM_STARTSECS | ACT_ARM_BACKOFF | ACT_ARM_STOPWAIT)
 
@@ -58,7 +69,7 @@ enum fsm_action {
 struct fsm_cell {
         unsigned char next;             /* enum proc_state or PROC_SAME */
         unsigned char fault;            /* enum fault: nonzero = the command is rejected */
-        unsigned short actions;         /* enum fsm_action bits */
+        unsigned actions;               /* enum fsm_action bits */
 };
 
 /* The cell for (state, event). Out-of-range input yields a CANT_HAPPEN cell. */

@@ -26,7 +26,7 @@ struct log_options {
         off_t maxbytes;         /* 0: never rotate */
         int backups;
         enum log_level level;
-        bool echo_stderr;       /* foreground (-n) and not silent */
+        bool echo_stdout;       /* foreground (-n) and not silent: every line to stdout too */
 };
 
 /* Parse "critical|error|warn|info|debug|trace|blather" (case-insensitive; supervisord also accepts

@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/log.h"
 #include "shared/util.h"
 
 /* While failing, try to open/write again at most this often (a failing open costs a syscall). */
@@ -28,6 +27,7 @@ struct logfile {
         int backups;
         mode_t mode;
         bool regular;                   /* a rotatable regular file */
+        bool private_name;              /* generated (AUTO): never through a symlink */
         bool sock;                      /* a socket (journald's stdout): send() non-blocking */
         bool failing;                   /* inside an incident (reported once) */
         unsigned long long dropped;     /* total bytes dropped */
@@ -35,6 +35,8 @@ struct logfile {
         double next_retry;              /* monotonic: next open attempt while fd < 0 */
         double next_link_check;         /* monotonic */
         struct logfile_follower head;   /* circular list sentinel */
+        logfile_report_fn *report;      /* who hears of incidents; NULL: nobody */
+        void *report_ctx;
 };
 
 static void
@@ -78,8 +80,12 @@ open_file(struct logfile *lf)
 {
         /* O_NONBLOCK: a FIFO without a reader fails with ENXIO instead of blocking the loop, and a
          * pipe or tty that is full drops instead of stalling. No effect on regular files. */
-        int fd = open(lf->path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
-                      lf->mode);
+        int flags = O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
+        /* A generated name (AUTO, often in /tmp; its owner made it with O_EXCL) is never
+         * followed through a symlink planted in its place. */
+        if (lf->private_name)
+                flags |= O_NOFOLLOW;
+        int fd = open(lf->path, flags, lf->mode);
         if (fd < 0 && errno == ENXIO && std_fd_of(lf->path) >= 0) {
                 /* /dev/stdout is a socket (systemd's journal stream) and cannot be opened again:
                  * share our own fd instead; writes then use send(MSG_DONTWAIT). */
@@ -110,25 +116,37 @@ close_file(struct logfile *lf)
         lf->fd = -1;
 }
 
+/* Incidents go to the owner's report function: logfile never logs (the main log is a logfile).
+ * msg is malloc'd and freed here. */
+static void
+report(struct logfile *lf, char *msg)
+{
+        if (lf->report)
+                lf->report(lf->report_ctx, msg);
+        free(msg);
+}
+
 /* An incident starts: say so once. */
 static void
 fail(struct logfile *lf, int err, const char *what)
 {
-        if (!lf->failing)
-                log_warn("log file '%s': %s: %s; dropping output until it can be written again",
-                         lf->path, what, strerror(err));
+        bool first = !lf->failing;
         lf->failing = true;
         lf->next_retry = time_monotonic() + RETRY_INTERVAL;
+        if (first && lf->report)
+                report(lf, xasprintf("log file '%s': %s: %s; dropping output until it can be written again",
+                                     lf->path, what, strerror(err)));
 }
 
 static void
 recovered(struct logfile *lf)
 {
-        if (lf->failing)
-                log_warn("log file '%s': writing again, %llu bytes were dropped", lf->path,
-                         lf->incident_dropped);
+        bool was = lf->failing;
+        unsigned long long n = lf->incident_dropped;
         lf->failing = false;
         lf->incident_dropped = 0;
+        if (was && lf->report)
+                report(lf, xasprintf("log file '%s': writing again, %llu bytes were dropped", lf->path, n));
 }
 
 static void
@@ -166,14 +184,35 @@ logfile_open(const char *path, off_t maxbytes, int backups, mode_t mode)
         return lf;
 }
 
-struct logfile *
-logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode)
+static struct logfile *
+new_retrying(struct logfile *lf, logfile_report_fn *fn, void *ctx)
 {
-        struct logfile *lf = alloc(path, maxbytes, backups, mode);
+        logfile_set_report(lf, fn, ctx);
         int r = open_file(lf);
         if (r < 0)
                 fail(lf, -r, "cannot open");
         return lf;
+}
+
+struct logfile *
+logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode, logfile_report_fn *fn, void *ctx)
+{
+        return new_retrying(alloc(path, maxbytes, backups, mode), fn, ctx);
+}
+
+struct logfile *
+logfile_new_private(const char *path, off_t maxbytes, int backups, logfile_report_fn *fn, void *ctx)
+{
+        struct logfile *lf = alloc(path, maxbytes, backups, 0600);
+        lf->private_name = true;
+        return new_retrying(lf, fn, ctx);
+}
+
+void
+logfile_set_report(struct logfile *lf, logfile_report_fn *fn, void *ctx)
+{
+        lf->report = fn;
+        lf->report_ctx = ctx;
 }
 
 struct logfile *
@@ -266,6 +305,19 @@ check_link(struct logfile *lf)
         }
 }
 
+/* At or past maxbytes (a rotatable file only)? The file may have been truncated behind our back
+ * (logrotate's copytruncate without a SIGUSR2): trust the disk before saying yes. */
+static bool
+is_full(struct logfile *lf)
+{
+        if (!lf->regular || lf->maxbytes <= 0 || lf->size < lf->maxbytes)
+                return false;
+        struct stat st;
+        if (fstat(lf->fd, &st) == 0 && st.st_size < lf->size)
+                lf->size = st.st_size;
+        return lf->size >= lf->maxbytes;
+}
+
 size_t
 logfile_write(struct logfile *lf, const void *buf, size_t len)
 {
@@ -282,22 +334,12 @@ logfile_write(struct logfile *lf, const void *buf, size_t len)
                         drop(lf, left);
                         return len;
                 }
+                /* Each write lands whole in one file, as supervisord's handler writes a record
+                 * and rotates after it: a file may pass maxbytes by less than one write. */
                 size_t n = left;
-                if (lf->regular && lf->maxbytes > 0) {
-                        if (lf->size >= lf->maxbytes) {
-                                /* The file may have been truncated behind our back (logrotate's
-                                 * copytruncate without a SIGUSR2): trust the disk before rotating. */
-                                struct stat st;
-                                if (fstat(lf->fd, &st) == 0 && st.st_size < lf->size)
-                                        lf->size = st.st_size;
-                                if (lf->size >= lf->maxbytes && rotate(lf) < 0) {
-                                        drop(lf, left);
-                                        return len;
-                                }
-                        }
-                        off_t room = lf->maxbytes - lf->size;
-                        if ((off_t)n > room)
-                                n = (size_t)room;
+                if (is_full(lf) && rotate(lf) < 0) {
+                        drop(lf, left);
+                        return len;
                 }
                 ssize_t w = lf->sock ? send(lf->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL)
                                      : write(lf->fd, p, n);
@@ -324,7 +366,7 @@ logfile_write(struct logfile *lf, const void *buf, size_t len)
                 }
         }
         /* Rotate as soon as the file is full (supervisord does too), so file.1 appears promptly. */
-        if (lf->fd >= 0 && lf->regular && lf->maxbytes > 0 && lf->size >= lf->maxbytes)
+        if (lf->fd >= 0 && is_full(lf))
                 (void)rotate(lf);
         if (len > left && lf->head.next != &lf->head)
                 notify(lf, LOGFILE_APPENDED);
@@ -343,6 +385,18 @@ logfile_reopen(struct logfile *lf)
         recovered(lf);
         notify(lf, LOGFILE_ROTATED);
         return 0;
+}
+
+int
+logfile_reopen_if_moved(struct logfile *lf)
+{
+        if (lf->fd < 0 || !lf->regular)
+                return 0;               /* failing: the next write opens the path anyway */
+        struct stat by_fd, by_path;
+        if (fstat(lf->fd, &by_fd) == 0 && stat(lf->path, &by_path) == 0 &&
+            by_fd.st_dev == by_path.st_dev && by_fd.st_ino == by_path.st_ino)
+                return 0;
+        return logfile_reopen(lf);
 }
 
 int
@@ -457,9 +511,8 @@ logfile_read(const char *path, long offset, long length, char **ret, size_t *ret
                 end = size;
         } else {
                 start = offset;
-                end = length == 0 ? size : offset + length;
-                if (end > size)
-                        end = size;
+                /* length > size - offset, not offset + length > size: clients choose both. */
+                end = length == 0 || length > size - offset ? size : offset + length;
         }
         size_t n = end > start ? (size_t)(end - start) : 0;
         int r = read_range(fd, start, n, ret, ret_len);
@@ -471,23 +524,25 @@ void
 logfile_tail_range(long size, long offset, long length, long *ret_start, long *ret_len,
                    bool *ret_overflow)
 {
-        /* supervisord's tailFile, step by step (compat E.5). */
+        /* supervisord's tailFile, step by step (compat E.5). Offset and length come from clients
+         * and Python's integers do not overflow, so the sums are taken in 128 bits. */
+        __int128 sz = size, off = offset, len = length;
         bool overflow = false;
-        if (size > offset + length) {
+        if (sz > off + len) {
                 overflow = true;
-                offset = size - 1;
+                off = sz - 1;
         }
-        if (offset + length > size) {
-                if (offset > size - 1)
-                        length = 0;
-                offset = size - length;
+        if (off + len > sz) {
+                if (off > sz - 1)
+                        len = 0;
+                off = sz - len;
         }
-        if (offset < 0)
-                offset = 0;
-        if (length < 0)
-                length = 0;
-        *ret_start = offset;
-        *ret_len = length;
+        if (off < 0)
+                off = 0;
+        if (len < 0)
+                len = 0;
+        *ret_start = (long)off;
+        *ret_len = (long)len;
         *ret_overflow = overflow;
 }
 
@@ -512,6 +567,12 @@ logfile_tail(const char *path, long offset, long length, char **ret, size_t *ret
         long size = S_ISREG(st.st_mode) ? (long)st.st_size : 0;
         long start, len;
         logfile_tail_range(size, offset, length, &start, &len, ret_overflow);
+        /* f.read(length) returns what is there: a huge length reads the rest of the log, and the
+         * buffer is sized by the file, not by the request. */
+        if (start > size)
+                start = size;
+        if (len > size - start)
+                len = size - start;
         int r = read_range(fd, start, (size_t)len, ret, ret_len);
         close(fd);
         if (r < 0) {

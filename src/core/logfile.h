@@ -4,8 +4,8 @@
  * polling), and the read/tail arithmetic of readLog / tailProcessLog (compat E.5).
  * Files that are not regular (/dev/stdout, FIFOs, ttys) are written but never rotated or
  * truncated. A failing write (ENOSPC, EROFS, deleted directory) never blocks or crashes: bytes are
- * counted as dropped, the incident is reported once to the main log, and writing resumes when it
- * can. */
+ * counted as dropped, the incident is reported once to the owner (who logs it), and writing
+ * resumes when it can. */
 #ifndef CORRAL_LOGFILE_H
 #define CORRAL_LOGFILE_H
 
@@ -23,18 +23,33 @@ struct logfile_follower {
         void (*on_change)(struct logfile_follower *f, enum logfile_change what);
 };
 
+/* Told of an incident (msg: "log file 'x': …; dropping output …", "… writing again, …") so that
+ * the owner can log it; logfile itself never logs. Called from inside logfile_* calls: it must not
+ * call back into the same logfile. */
+typedef void logfile_report_fn(void *ctx, const char *msg);
+
 /* Open (create, mode 0600 for AUTO names / 0644 otherwise as the caller says) for appending.
- * NULL with errno set on failure. */
+ * NULL with errno set on failure. Incidents are reported to nobody until logfile_set_report. */
 struct logfile *logfile_open(const char *path, off_t maxbytes, int backups, mode_t mode);
-/* Same, but never fails: a file that cannot be opened now is reported once in the main log, its
- * output is counted as dropped, and opening is retried (at most once a second) as output comes. */
-struct logfile *logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode);
+/* Same, but never fails: a file that cannot be opened now is reported once (to fn, may be NULL),
+ * its output is counted as dropped, and opening is retried (at most once a second) as output
+ * comes. */
+struct logfile *logfile_new(const char *path, off_t maxbytes, int backups, mode_t mode, logfile_report_fn *fn,
+                            void *ctx);
+/* logfile_new for a generated name (AUTO logs, often in /tmp, created by outlog with O_EXCL):
+ * mode 0600, never opened through a symlink, so one planted under the name is refused. */
+struct logfile *logfile_new_private(const char *path, off_t maxbytes, int backups, logfile_report_fn *fn,
+                                    void *ctx);
+void logfile_set_report(struct logfile *lf, logfile_report_fn *fn, void *ctx);
 struct logfile *logfile_close(struct logfile *lf);     /* accepts NULL, returns NULL */
 
 /* Append; rotates first when maxbytes would be reached. Returns bytes accepted (all of them, even
  * when some were dropped on a failing disk: the caller must never retry). */
 size_t logfile_write(struct logfile *lf, const void *buf, size_t len);
 int logfile_reopen(struct logfile *lf);                /* 0 or -errno */
+/* supervisord opens a worker's log at every spawn: if the path no longer names the file we
+ * hold (moved by logrotate's create, or deleted), open the path again; else keep the fd. 0 or -errno. */
+int logfile_reopen_if_moved(struct logfile *lf);
 int logfile_truncate(struct logfile *lf);              /* 0 or -errno */
 const char *logfile_path(const struct logfile *lf);
 int logfile_fd(const struct logfile *lf);              /* -1 while failed */

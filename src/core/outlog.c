@@ -224,7 +224,7 @@ on_stdin_writable(struct ev_loop *loop, ev_io *w, int revents)
         (void)stdin_flush(container_of(w, struct outlog, in_io));
 }
 
-/* <childlogdir>/<name>-<channel>---<identifier>-<8 random chars>.log, not existing yet. */
+/* <childlogdir>/<name>-<channel>---<identifier>-<8 random chars>.log, created empty. */
 static char *
 auto_name(const struct outlog_env *env, const char *name, enum outlog_channel ch)
 {
@@ -241,8 +241,14 @@ auto_name(const struct outlog_env *env, const char *name, enum outlog_channel ch
                         r[i] = alphabet[rnd[i] % (sizeof alphabet - 1)];
                 r[8] = '\0';
                 char *path = xasprintf("%s/%s-%s---%s-%s.log", dir, name, chan_name(ch), ident, r);
-                if (access(path, F_OK) < 0)
-                        return path;
+                /* Created now, empty and exclusively, as supervisord's mkstemp does: a process
+                 * that never ran has an (empty) log to read, and nobody else owns the name. */
+                int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd >= 0 || errno != EEXIST) {
+                        if (fd >= 0)
+                                close(fd);
+                        return path;    /* or made at the first spawn, once childlogdir exists */
+                }
                 free(path);
         }
 }
@@ -315,13 +321,25 @@ outlog_free(struct outlog *o)
         return NULL;
 }
 
+/* A capture file's incidents (full disk, deleted directory) go to the main log. */
+static void
+chan_report(void *ctx, const char *msg)
+{
+        (void)ctx;
+        log_warn("%s", msg);
+}
+
 static void
 chan_open_log(struct outchan *c)
 {
         /* Never NULL: a file that cannot be opened yet (missing directory, read-only, full disk)
          * is retried as output comes, with its dropped bytes counted and reported once. */
         if (c->path && !c->lf)
-                c->lf = logfile_new(c->path, c->cfg->maxbytes, c->cfg->backups, c->mode);
+                c->lf = c->cfg->kind == CFG_LOG_AUTO
+                        ? logfile_new_private(c->path, c->cfg->maxbytes, c->cfg->backups, chan_report, NULL)
+                        : logfile_new(c->path, c->cfg->maxbytes, c->cfg->backups, c->mode, chan_report, NULL);
+        else if (c->lf)
+                (void)logfile_reopen_if_moved(c->lf);   /* `mv x.log x.log.1; restart x` */
 }
 
 /* pipe2 with both ends O_CLOEXEC and only ours (index ours) non-blocking. 0 or -errno. */

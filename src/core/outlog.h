@@ -22,8 +22,8 @@ struct outlog_env {
         bool strip_ansi;
 };
 
-/* Resolves AUTO names now; the log files are created at the first spawn (as supervisord does, so a
- * never-started process has no file yet). Never fails: a file that cannot be opened is reported in
+/* Resolves AUTO names now and creates those files empty (supervisord's mkstemp: a never-started
+ * process has an empty AUTO log); named paths are opened at the first spawn. Never fails: a file that cannot be opened is reported in
  * the main log once, its output is counted as dropped, and opening is retried as output comes. */
 struct outlog *outlog_new(struct ev_loop *loop, const struct cfg_proc *cfg, const struct outlog_env *env);
 struct outlog *outlog_free(struct outlog *o);           /* accepts NULL, returns NULL */

@@ -17,6 +17,7 @@ struct cfg_proc;
 struct outlog;
 struct proc_group;
 struct proc;
+struct proc_int;
 
 /* Somebody waiting for state changes of one process (startProcess wait=true, tests, events).
  * Embedded in its owner and zero-initialised; the callback may unlink itself (and only itself). */
@@ -26,10 +27,13 @@ struct proc_watch {
         struct proc *proc;              /* set while linked (by proc_watch_add); zero-initialise */
 };
 
+/* The public face of a process: what sup, ctl and the tests read. proc.c alone writes it, and
+ * state only through proc_set_state (hence const); its own bookkeeping (timer, indexes, watchers,
+ * stop deadlines, the exit being dispatched) is behind in, opaque outside proc.c. */
 struct proc {
         const struct cfg_proc *cfg;     /* settings in force (owned by a cfg that outlives us) */
         struct proc_group *group;
-        enum proc_state state;          /* change only through proc_set_state */
+        const enum proc_state state;    /* written by proc_set_state only */
         pid_t pid;                      /* 0 when not running */
         double start_time;              /* wall clock of the last spawn, 0 = never */
         double stop_time;               /* wall clock of the last stop/exit, 0 = never */
@@ -38,24 +42,8 @@ struct proc {
         char *spawnerr;                 /* NULL or the last spawn error text */
         int backoff;                    /* failed starts since the last RUNNING */
         bool killing;                   /* SIGKILL sent while STOPPING */
-        bool stop_requested;            /* an explicit stop is in progress */
         struct outlog *log;
-        ev_timer timer;                 /* one deadline; meaning depends on state */
-        struct proc_watch *watchers;
-        struct proc *pid_next;          /* pid hash chain */
-        /* private to proc.c */
-        double state_time;              /* wall clock of the last state change */
-        double stop_deadline;           /* monotonic: SIGKILL due (STOPPING) */
-        double next_report;             /* monotonic: next "waiting for x to stop" (STOPPING) */
-        pid_t reaped_pgid;              /* process group of the process just reaped */
-        int user_signal;                /* proc_signal's signal while it is dispatched */
-        enum fault last_fault;          /* the spawn failure of the current command */
-        bool exit_expected;             /* the last exit's status was in exitcodes */
-        unsigned busy;                  /* dispatch depth: proc_free is deferred while > 0 */
-        bool dead;                      /* proc_free was called while busy */
-        bool held_back;                 /* an automatic start waits for proc_set_autorestart(true) */
-        bool due;                       /* in the queue of automatic starts (below) */
-        struct proc *due_next, *due_prev;
+        struct proc_int *in;            /* private to proc.c */
 };
 
 /* The runtime context proc needs (set once by sup). */
@@ -108,9 +96,6 @@ void proc_watch_remove(struct proc_watch *w);  /* safe when not linked */
 /* Number of processes with a live pid (in the pid index). */
 size_t proc_count_running(void);
 
-/* "group:name", or "name" when the group has the process's name. malloc'd. */
-char *proc_namespec(const struct proc *p);
-/* getProcessInfo's description (compat E.7) at wall time now. malloc'd. */
-char *proc_description(const struct proc *p, double now);
+/* Its namespec and description (the presentation): core/procinfo.h. */
 
 #endif

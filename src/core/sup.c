@@ -3,18 +3,14 @@
  * start and stop, shutdown, in-place reload, and reread/add/remove for supervisorctl update. */
 #include "core/sup.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <ev.h>
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/leftovers.h"
 #include "core/log.h"
 #include "core/outlog.h"
 #include "shared/strmap.h"
@@ -35,39 +31,43 @@ struct sgroup {
         char **keys;                    /* "group:name" per process */
 };
 
-static struct ev_loop *sup_loop;
-static char *config_path;
-static bool resolve_users;
-static void (*on_load)(struct cfg *cfg);
-static void (*on_done)(void);
-static void (*notify_hook)(const char *state);
-static char *server_url;           /* SUPERVISOR_SERVER_URL of the first config (servers are not re-applied on reload) */
-static enum sup_mood mood = SUP_RUNNING;
+static struct {
+        struct ev_loop *loop;
+        char *config_path;
+        bool resolve_users;
+        void (*on_load)(struct cfg *cfg);
+        void (*on_done)(void);
+        void (*notify_hook)(const char *state);
+        void (*on_config)(const struct cfg *cfg);
+        /* SUPERVISOR_SERVER_URL of the first config (not re-derived on reload) */
+        char *server_url;
+        enum sup_mood mood;
 
-static struct cref *pinned, *cur, *readc;
-static struct sgroup **groups;          /* start order */
-static size_t ngroups;
+        struct cref *pinned, *cur, *readc;
+        struct sgroup **groups;         /* start order */
+        size_t ngroups;
 
-/* Views and indices, rebuilt whenever the table changes. */
-static struct proc **v_name, **v_prio;
-static struct proc_group **v_groups;
-static size_t v_nprocs;
-static struct strmap h_procs, h_groups;     /* "group:name" → proc, name → sgroup */
+        /* Views and indices, rebuilt whenever the table changes. */
+        struct proc **v_name, **v_prio;
+        struct proc_group **v_groups;
+        size_t v_nprocs;
+        struct strmap h_procs, h_groups;        /* "group:name" → proc, name → sgroup */
 
-/* Stop sequencing (shutdown or restart). */
-static bool stopping;
-static struct sgroup **stop_list;       /* reverse start order, snapshot */
-static size_t stop_n, stop_idx;
-static struct cfg *pending_cfg;         /* restart: the config to start on once all stopped */
-static ev_timer kick_timer, report_timer;
+        /* Stop sequencing (shutdown or restart). */
+        bool stopping;
+        struct sgroup **stop_list;      /* reverse start order, snapshot */
+        size_t stop_n, stop_idx;
+        struct cfg *pending_cfg;        /* restart: the config to start on once all stopped */
+        ev_timer kick_timer, report_timer;
 
-static struct proc_env penv;
+        struct proc_env penv;
+} S = { .mood = SUP_RUNNING };
 
 static void
 notify(const char *state)
 {
-        if (notify_hook)
-                notify_hook(state);
+        if (S.notify_hook)
+                S.notify_hook(state);
 }
 
 /* --- config references -------------------------------------------------------------------- */
@@ -122,32 +122,32 @@ cmp_by_name(const void *a, const void *b)
 static void
 rebuild(void)
 {
-        if (ngroups)
-                qsort(groups, ngroups, sizeof *groups, cmp_groups);
+        if (S.ngroups)
+                qsort(S.groups, S.ngroups, sizeof *S.groups, cmp_groups);
         size_t n = 0;
-        for (size_t i = 0; i < ngroups; i++)
-                n += groups[i]->g.nprocs;
-        free(v_name);
-        free(v_prio);
-        free(v_groups);
-        v_name = xcalloc(n + 1, sizeof *v_name);
-        v_prio = xcalloc(n + 1, sizeof *v_prio);
-        v_groups = xcalloc(ngroups + 1, sizeof *v_groups);
-        strmap_reset(&h_procs, n);
-        strmap_reset(&h_groups, ngroups);
+        for (size_t i = 0; i < S.ngroups; i++)
+                n += S.groups[i]->g.nprocs;
+        free(S.v_name);
+        free(S.v_prio);
+        free(S.v_groups);
+        S.v_name = xcalloc(n + 1, sizeof *S.v_name);
+        S.v_prio = xcalloc(n + 1, sizeof *S.v_prio);
+        S.v_groups = xcalloc(S.ngroups + 1, sizeof *S.v_groups);
+        strmap_reset(&S.h_procs, n);
+        strmap_reset(&S.h_groups, S.ngroups);
         size_t k = 0;
-        for (size_t i = 0; i < ngroups; i++) {
-                struct sgroup *sg = groups[i];
-                v_groups[i] = &sg->g;
-                strmap_put(&h_groups, sg->g.name, sg);
+        for (size_t i = 0; i < S.ngroups; i++) {
+                struct sgroup *sg = S.groups[i];
+                S.v_groups[i] = &sg->g;
+                strmap_put(&S.h_groups, sg->g.name, sg);
                 for (size_t j = 0; j < sg->g.nprocs; j++) {
-                        v_prio[k++] = sg->g.procs[j];
-                        strmap_put(&h_procs, sg->keys[j], sg->g.procs[j]);
+                        S.v_prio[k++] = sg->g.procs[j];
+                        strmap_put(&S.h_procs, sg->keys[j], sg->g.procs[j]);
                 }
         }
-        memcpy(v_name, v_prio, n * sizeof *v_name);
-        qsort(v_name, n, sizeof *v_name, cmp_by_name);
-        v_nprocs = n;
+        memcpy(S.v_name, S.v_prio, n * sizeof *S.v_name);
+        qsort(S.v_name, n, sizeof *S.v_name, cmp_by_name);
+        S.v_nprocs = n;
 }
 
 static void sup_on_proc_change(struct proc_watch *w, struct proc *p, enum proc_state from,
@@ -201,21 +201,21 @@ static void
 groups_build(struct cref *ref)
 {
         const struct cfg *cfg = ref->cfg;
-        groups = xcalloc(cfg->ngroups + 1, sizeof *groups);
-        ngroups = cfg->ngroups;
+        S.groups = xcalloc(cfg->ngroups + 1, sizeof *S.groups);
+        S.ngroups = cfg->ngroups;
         for (size_t i = 0; i < cfg->ngroups; i++)
-                groups[i] = group_new(cfg->groups[i], ref);
+                S.groups[i] = group_new(cfg->groups[i], ref);
         rebuild();
 }
 
 static void
 groups_free(void)
 {
-        for (size_t i = 0; i < ngroups; i++)
-                group_free(groups[i]);
-        free(groups);
-        groups = NULL;
-        ngroups = 0;
+        for (size_t i = 0; i < S.ngroups; i++)
+                group_free(S.groups[i]);
+        free(S.groups);
+        S.groups = NULL;
+        S.ngroups = 0;
         rebuild();
 }
 
@@ -232,101 +232,6 @@ start_group(struct sgroup *sg)
         }
 }
 
-/* --- leftovers: everything still descending from us once the workers are stopped ------------ */
-
-struct pp {
-        pid_t pid, ppid;
-};
-
-static int
-cmp_pp(const void *a, const void *b)
-{
-        pid_t x = ((const struct pp *)a)->pid, y = ((const struct pp *)b)->pid;
-        return (x > y) - (x < y);
-}
-
-/* SIGKILL every live descendant of this process (process-group members a worker left behind,
- * orphans we adopted as subreaper). One /proc scan, only at the end of a stop sequence.
- * Returns how many were signalled. */
-static size_t
-kill_descendants(void)
-{
-        DIR *d = opendir("/proc");
-        if (!d)
-                return 0;
-        struct pp *v = NULL;
-        size_t n = 0, cap = 0;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                long pid;
-                if (parse_long(de->d_name, &pid) < 0 || pid <= 0)
-                        continue;
-                char path[64], buf[512];
-                snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-                FILE *f = fopen(path, "re");
-                if (!f)
-                        continue;
-                size_t len = fread(buf, 1, sizeof buf - 1, f);
-                fclose(f);
-                buf[len] = '\0';
-                char *rp = strrchr(buf, ')');
-                char st;
-                int ppid;
-                if (!rp || sscanf(rp + 1, " %c %d", &st, &ppid) != 2 || st == 'Z')
-                        continue;
-                if (n == cap) {
-                        cap = cap ? 2 * cap : 256;
-                        v = xrealloc(v, cap * sizeof *v);
-                }
-                v[n++] = (struct pp){ (pid_t)pid, (pid_t)ppid };
-        }
-        closedir(d);
-
-        /* Resolve each process's ancestry once (memoized walk up the ppid chain over a table
-         * sorted by pid): O(n log n) for the whole scan. */
-        if (n == 0) {
-                free(v);
-                return 0;
-        }
-        qsort(v, n, sizeof *v, cmp_pp);
-        unsigned char *mark = xcalloc(n + 1, 1);       /* 0 unknown, 1 descendant, 2 not */
-        size_t *chain = xcalloc(n + 1, sizeof *chain);
-        pid_t self = getpid();
-        size_t count = 0;
-        for (size_t i = 0; i < n; i++) {
-                size_t len = 0, k = i;
-                unsigned char verdict = 2;
-                while (len <= n) {
-                        if (mark[k]) {
-                                verdict = mark[k];
-                                break;
-                        }
-                        chain[len++] = k;
-                        if (v[k].ppid == self) {
-                                verdict = 1;
-                                break;
-                        }
-                        struct pp key = { v[k].ppid, 0 };
-                        struct pp *parent = v[k].ppid > 0 ? bsearch(&key, v, n, sizeof *v, cmp_pp) : NULL;
-                        if (!parent || v[k].pid == self)
-                                break;
-                        k = (size_t)(parent - v);
-                }
-                for (size_t j = 0; j < len; j++)
-                        mark[chain[j]] = verdict;
-        }
-        for (size_t i = 0; i < n; i++)
-                if (mark[i] == 1 && v[i].pid != self) {
-                        count++;
-                        log_debug("killing leftover process %ld with SIGKILL", (long)v[i].pid);
-                        (void)kill(v[i].pid, SIGKILL);
-                }
-        free(chain);
-        free(mark);
-        free(v);
-        return count;
-}
-
 /* --- stop sequencing ---------------------------------------------------------------------- */
 
 static void
@@ -334,8 +239,8 @@ report_unstopped(void)
 {
         size_t len = 0;
         char *names = NULL;
-        for (size_t i = 0; i < v_nprocs; i++) {
-                struct proc *p = v_prio[i];
+        for (size_t i = 0; i < S.v_nprocs; i++) {
+                struct proc *p = S.v_prio[i];
                 if (proc_state_is_stopped(p->state))
                         continue;
                 size_t l = strlen(p->cfg->name);
@@ -357,8 +262,8 @@ static void stop_finish(void);
 static void
 stop_step(void)
 {
-        while (stopping && stop_idx < stop_n) {
-                struct sgroup *sg = stop_list[stop_idx];
+        while (S.stopping && S.stop_idx < S.stop_n) {
+                struct sgroup *sg = S.stop_list[S.stop_idx];
                 bool done = true;
                 /* Reverse start order inside the group too (supervisord stops c, b, a). */
                 for (size_t j = sg->g.nprocs; j-- > 0;) {
@@ -373,9 +278,9 @@ stop_step(void)
                 }
                 if (!done)
                         return;
-                stop_idx++;
+                S.stop_idx++;
         }
-        if (stopping)
+        if (S.stopping)
                 stop_finish();
 }
 
@@ -401,9 +306,9 @@ sup_on_report(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 kick(void)
 {
-        ev_timer_stop(sup_loop, &kick_timer);
-        ev_timer_set(&kick_timer, 0., 0.);
-        ev_timer_start(sup_loop, &kick_timer);
+        ev_timer_stop(S.loop, &S.kick_timer);
+        ev_timer_set(&S.kick_timer, 0., 0.);
+        ev_timer_start(S.loop, &S.kick_timer);
 }
 
 static void
@@ -412,7 +317,7 @@ sup_on_proc_change(struct proc_watch *w, struct proc *p, enum proc_state from, e
         (void)w;
         (void)p;
         (void)from;
-        if (stopping && proc_state_is_stopped(to))
+        if (S.stopping && proc_state_is_stopped(to))
                 kick();
 }
 
@@ -420,53 +325,55 @@ static void
 stop_begin(void)
 {
         proc_set_autorestart(false);
-        stopping = true;
-        free(stop_list);
-        stop_n = ngroups;
-        stop_list = xcalloc(stop_n + 1, sizeof *stop_list);
-        for (size_t i = 0; i < ngroups; i++)
-                stop_list[i] = groups[ngroups - 1 - i];
-        stop_idx = 0;
-        ev_timer_set(&report_timer, 1., 1.);
-        ev_timer_start(sup_loop, &report_timer);
+        S.stopping = true;
+        free(S.stop_list);
+        S.stop_n = S.ngroups;
+        S.stop_list = xcalloc(S.stop_n + 1, sizeof *S.stop_list);
+        for (size_t i = 0; i < S.ngroups; i++)
+                S.stop_list[i] = S.groups[S.ngroups - 1 - i];
+        S.stop_idx = 0;
+        ev_timer_set(&S.report_timer, 1., 1.);
+        ev_timer_start(S.loop, &S.report_timer);
         stop_step();
-        if (stopping)
+        if (S.stopping)
                 report_unstopped();
 }
 
 static void
 stop_finish(void)
 {
-        stopping = false;
-        ev_timer_stop(sup_loop, &report_timer);
-        ev_timer_stop(sup_loop, &kick_timer);
-        free(stop_list);
-        stop_list = NULL;
-        stop_n = stop_idx = 0;
-        (void)kill_descendants();
+        S.stopping = false;
+        ev_timer_stop(S.loop, &S.report_timer);
+        ev_timer_stop(S.loop, &S.kick_timer);
+        free(S.stop_list);
+        S.stop_list = NULL;
+        S.stop_n = S.stop_idx = 0;
+        (void)leftovers_kill();
 
-        if (mood == SUP_SHUTDOWN) {
-                pending_cfg = cfg_free(pending_cfg);
-                if (on_done)
-                        on_done();
+        if (S.mood == SUP_SHUTDOWN) {
+                S.pending_cfg = cfg_free(S.pending_cfg);
+                if (S.on_done)
+                        S.on_done();
                 return;
         }
         /* Restart: rebuild everything on the new config, same pid. */
         groups_free();
-        cref_put(cur);
-        cref_put(readc);
-        cur = cref_new(pending_cfg);
-        pending_cfg = NULL;
-        readc = cref_get(cur);
+        cref_put(S.cur);
+        cref_put(S.readc);
+        S.cur = cref_new(S.pending_cfg);
+        S.pending_cfg = NULL;
+        S.readc = cref_get(S.cur);
         /* As at startup (supervisord clears them on every restart): the old processes' AUTO
          * logs are closed now, and the new processes get fresh names. */
-        if (!cur->cfg->sd.nocleanup && penv.childlogdir)
-                outlog_cleanup_auto(penv.childlogdir, penv.identifier ? penv.identifier : "supervisor");
+        if (!S.cur->cfg->sd.nocleanup && S.penv.childlogdir)
+                outlog_cleanup_auto(S.penv.childlogdir, S.penv.identifier ? S.penv.identifier : "supervisor");
         enum log_level level;
-        if (cur->cfg->sd.loglevel && log_level_parse(cur->cfg->sd.loglevel, &level) == 0)
+        if (S.cur->cfg->sd.loglevel && log_level_parse(S.cur->cfg->sd.loglevel, &level) == 0)
                 log_set_level(level);
-        groups_build(cur);
-        mood = SUP_RUNNING;
+        if (S.on_config)
+                S.on_config(S.cur->cfg);
+        groups_build(S.cur);
+        S.mood = SUP_RUNNING;
         proc_set_autorestart(true);
         log_info("supervisord started with pid %ld", (long)getpid());
         notify("READY=1");
@@ -480,99 +387,89 @@ sup_init(struct ev_loop *loop, struct cfg *cfg, const struct sup_options *opt)
 {
         if (!loop || !cfg || !opt)
                 return -EINVAL;
-        sup_loop = loop;
-        free(config_path);
-        config_path = opt->config_path ? xstrdup(opt->config_path) : xstrdup(cfg->path);
-        resolve_users = opt->resolve_users;
-        on_load = opt->on_load;
-        notify_hook = opt->notify;
-        mood = SUP_RUNNING;
-        ev_timer_init(&kick_timer, sup_on_kick, 0., 0.);
-        ev_timer_init(&report_timer, sup_on_report, 1., 1.);
+        S.loop = loop;
+        free(S.config_path);
+        S.config_path = opt->config_path ? xstrdup(opt->config_path) : xstrdup(cfg->path);
+        S.resolve_users = opt->resolve_users;
+        S.on_load = opt->on_load;
+        S.notify_hook = opt->notify;
+        S.on_config = opt->on_config;
+        S.mood = SUP_RUNNING;
+        ev_timer_init(&S.kick_timer, sup_on_kick, 0., 0.);
+        ev_timer_init(&S.report_timer, sup_on_report, 1., 1.);
 
-        pinned = cref_new(cfg);
-        cur = cref_get(pinned);
-        readc = cref_get(cur);
+        S.pinned = cref_new(cfg);
+        S.cur = cref_get(S.pinned);
+        S.readc = cref_get(S.cur);
 
-        penv = (struct proc_env){
+        S.penv = (struct proc_env){
                 .loop = loop,
-                .server_url = server_url = cfg_server_url(cfg),
+                .server_url = S.server_url = cfg_server_url(cfg),
                 .childlogdir = cfg->sd.childlogdir,
                 .identifier = cfg->sd.identifier,
                 .strip_ansi = cfg->sd.strip_ansi,
         };
-        proc_setup(&penv);
+        proc_setup(&S.penv);
         proc_set_autorestart(true);
-        groups_build(cur);
+        groups_build(S.cur);
         return 0;
 }
 
 void
 sup_autostart(void)
 {
-        if (mood != SUP_RUNNING)
+        if (S.mood != SUP_RUNNING)
                 return;
-        for (size_t i = 0; i < ngroups; i++)
-                start_group(groups[i]);
+        for (size_t i = 0; i < S.ngroups; i++)
+                start_group(S.groups[i]);
 }
 
 void
 sup_fini(void)
 {
-        if (!sup_loop)
+        if (!S.loop)
                 return;
-        ev_timer_stop(sup_loop, &report_timer);
-        ev_timer_stop(sup_loop, &kick_timer);
-        /* The loop has ended, so libev reaps nothing more: kill and reap what is left ourselves,
-         * for a bounded time (a process in uninterruptible sleep must not hang us forever). */
-        struct timespec ts = { 0, 10 * 1000 * 1000 };
-        double deadline = time_monotonic() + 3.0;
-        for (;;) {
-                while (waitpid(-1, NULL, WNOHANG) > 0)
-                        ;
-                if (kill_descendants() == 0 || time_monotonic() > deadline)
-                        break;
-                nanosleep(&ts, NULL);
-        }
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-                ;
+        ev_timer_stop(S.loop, &S.report_timer);
+        ev_timer_stop(S.loop, &S.kick_timer);
+        /* The loop has ended, so libev reaps nothing more. */
+        leftovers_kill_and_reap(3.0);
         groups_free();
-        free(v_name);
-        free(v_prio);
-        free(v_groups);
-        v_name = v_prio = NULL;
-        v_groups = NULL;
-        strmap_free(&h_procs);
-        strmap_free(&h_groups);
-        free(stop_list);
-        stop_list = NULL;
-        pending_cfg = cfg_free(pending_cfg);
-        cur = cref_put(cur);
-        readc = cref_put(readc);
-        pinned = cref_put(pinned);
-        free(config_path);
-        config_path = NULL;
-        free(server_url);
-        server_url = NULL;
-        sup_loop = NULL;
+        free(S.v_name);
+        free(S.v_prio);
+        free(S.v_groups);
+        S.v_name = S.v_prio = NULL;
+        S.v_groups = NULL;
+        strmap_free(&S.h_procs);
+        strmap_free(&S.h_groups);
+        free(S.stop_list);
+        S.stop_list = NULL;
+        S.pending_cfg = cfg_free(S.pending_cfg);
+        S.cur = cref_put(S.cur);
+        S.readc = cref_put(S.readc);
+        S.pinned = cref_put(S.pinned);
+        free(S.config_path);
+        S.config_path = NULL;
+        free(S.server_url);
+        S.server_url = NULL;
+        S.loop = NULL;
 }
 
 enum sup_mood
 sup_mood(void)
 {
-        return mood;
+        return S.mood;
 }
 
 const struct cfg *
 sup_cfg(void)
 {
-        return cur ? cur->cfg : NULL;
+        return S.cur ? S.cur->cfg : NULL;
 }
 
 const struct cfg *
 sup_cfg_read(void)
 {
-        return readc ? readc->cfg : sup_cfg();
+        return S.readc ? S.readc->cfg : sup_cfg();
 }
 
 struct proc *
@@ -583,12 +480,12 @@ sup_find_proc(const char *namespec)
         const char *colon = strchr(namespec, ':');
         if (!colon) {
                 size_t l = strlen(namespec);
-                return strmap_get2(&h_procs, namespec, l, namespec, l);
+                return strmap_get2(&S.h_procs, namespec, l, namespec, l);
         }
         const char *name = colon + 1;
         if (!strcmp(name, "*"))
                 return NULL;
-        return strmap_get2(&h_procs, namespec, (size_t)(colon - namespec), name, strlen(name));
+        return strmap_get2(&S.h_procs, namespec, (size_t)(colon - namespec), name, strlen(name));
 }
 
 struct proc_group *
@@ -596,45 +493,45 @@ sup_find_group(const char *name)
 {
         if (!name)
                 return NULL;
-        struct sgroup *sg = strmap_get2(&h_groups, name, strlen(name), NULL, 0);
+        struct sgroup *sg = strmap_get2(&S.h_groups, name, strlen(name), NULL, 0);
         return sg ? &sg->g : NULL;
 }
 
 size_t
 sup_procs_by_name(struct proc *const **ret)
 {
-        *ret = v_name;
-        return v_nprocs;
+        *ret = S.v_name;
+        return S.v_nprocs;
 }
 
 size_t
 sup_procs_by_priority(struct proc *const **ret)
 {
-        *ret = v_prio;
-        return v_nprocs;
+        *ret = S.v_prio;
+        return S.v_nprocs;
 }
 
 size_t
 sup_groups(struct proc_group *const **ret)
 {
-        *ret = v_groups;
-        return ngroups;
+        *ret = S.v_groups;
+        return S.ngroups;
 }
 
 void
 sup_set_on_done(void (*fn)(void))
 {
-        on_done = fn;
+        S.on_done = fn;
 }
 
 void
 sup_shutdown(void)
 {
-        if (mood == SUP_SHUTDOWN || !sup_loop)
+        if (S.mood == SUP_SHUTDOWN || !S.loop)
                 return;
-        mood = SUP_SHUTDOWN;
+        S.mood = SUP_SHUTDOWN;
         notify("STOPPING=1");
-        if (stopping)
+        if (S.stopping)
                 return;         /* a restart is stopping everything already; it will end here */
         stop_begin();
 }
@@ -644,8 +541,8 @@ static struct cfg *
 load_again(char **ret_err)
 {
         struct cfg_load_options o = {
-                .path = config_path,
-                .resolve_users = resolve_users,
+                .path = S.config_path,
+                .resolve_users = S.resolve_users,
                 .check_logdirs = true,
         };
         struct cfg_errors errs = { 0 };
@@ -668,7 +565,7 @@ load_again(char **ret_err)
                 }
                 cfg_errors_clear(&errs);
                 if (ret_err)
-                        *ret_err = msg ? msg : xasprintf("could not read '%s'", config_path);
+                        *ret_err = msg ? msg : xasprintf("could not read '%s'", S.config_path);
                 else
                         free(msg);
                 return NULL;
@@ -676,8 +573,8 @@ load_again(char **ret_err)
         cfg_errors_clear(&errs);
         for (size_t i = 0; i < cfg->nwarnings; i++)
                 log_warn("%s", cfg->warnings[i]);
-        if (on_load)
-                on_load(cfg);
+        if (S.on_load)
+                S.on_load(cfg);
         return cfg;
 }
 
@@ -686,7 +583,7 @@ sup_restart(char **ret_err)
 {
         if (ret_err)
                 *ret_err = NULL;
-        if (mood != SUP_RUNNING || !sup_loop) {
+        if (S.mood != SUP_RUNNING || !S.loop) {
                 if (ret_err)
                         *ret_err = xstrdup("shutdown or restart already in progress");
                 return FAULT_SHUTDOWN_STATE;
@@ -694,8 +591,8 @@ sup_restart(char **ret_err)
         struct cfg *cfg = load_again(ret_err);
         if (!cfg)
                 return FAULT_CANT_REREAD;
-        pending_cfg = cfg;
-        mood = SUP_RESTARTING;
+        S.pending_cfg = cfg;
+        S.mood = SUP_RESTARTING;
         notify("RELOADING=1");
         stop_begin();
         return FAULT_OK;
@@ -710,14 +607,14 @@ sup_reread(struct cfg_diff *ret_diff, char **ret_err)
         struct cfg *cfg = load_again(ret_err);
         if (!cfg)
                 return FAULT_CANT_REREAD;
-        cref_put(readc);
-        readc = cref_new(cfg);
+        cref_put(S.readc);
+        S.readc = cref_new(cfg);
 
         /* Diff against the groups in force (which may come from several configs after add). */
         struct cfg_diff *d = ret_diff;
         d->added = xcalloc(cfg->ngroups + 1, sizeof *d->added);
         d->changed = xcalloc(cfg->ngroups + 1, sizeof *d->changed);
-        d->removed = xcalloc(ngroups + 1, sizeof *d->removed);
+        d->removed = xcalloc(S.ngroups + 1, sizeof *d->removed);
         for (size_t i = 0; i < cfg->ngroups; i++) {
                 const struct cfg_group *ng = cfg->groups[i];
                 struct proc_group *g = sup_find_group(ng->name);
@@ -726,9 +623,9 @@ sup_reread(struct cfg_diff *ret_diff, char **ret_err)
                 else if (!cfg_group_equal(g->cfg, ng))
                         d->changed[d->nchanged++] = ng->name;
         }
-        for (size_t i = 0; i < ngroups; i++)
-                if (!cfg_find_group(cfg, groups[i]->g.name))
-                        d->removed[d->nremoved++] = groups[i]->g.name;
+        for (size_t i = 0; i < S.ngroups; i++)
+                if (!cfg_find_group(cfg, S.groups[i]->g.name))
+                        d->removed[d->nremoved++] = S.groups[i]->g.name;
         qsort(d->added, d->nadded, sizeof *d->added, cmp_str);
         qsort(d->changed, d->nchanged, sizeof *d->changed, cmp_str);
         qsort(d->removed, d->nremoved, sizeof *d->removed, cmp_str);
@@ -738,16 +635,16 @@ sup_reread(struct cfg_diff *ret_diff, char **ret_err)
 enum fault
 sup_add_group(const char *name)
 {
-        if (mood != SUP_RUNNING)
+        if (S.mood != SUP_RUNNING)
                 return FAULT_SHUTDOWN_STATE;
-        const struct cfg_group *gc = readc ? cfg_find_group(readc->cfg, name) : NULL;
+        const struct cfg_group *gc = S.readc ? cfg_find_group(S.readc->cfg, name) : NULL;
         if (!gc)
                 return FAULT_BAD_NAME;
         if (sup_find_group(name))
                 return FAULT_ALREADY_ADDED;
-        struct sgroup *sg = group_new(gc, readc);
-        groups = xrealloc(groups, (ngroups + 2) * sizeof *groups);
-        groups[ngroups++] = sg;
+        struct sgroup *sg = group_new(gc, S.readc);
+        S.groups = xrealloc(S.groups, (S.ngroups + 2) * sizeof *S.groups);
+        S.groups[S.ngroups++] = sg;
         rebuild();
         log_info("added process group '%s'", name);
         start_group(sg);
@@ -757,7 +654,7 @@ sup_add_group(const char *name)
 enum fault
 sup_remove_group(const char *name)
 {
-        if (mood != SUP_RUNNING)
+        if (S.mood != SUP_RUNNING)
                 return FAULT_SHUTDOWN_STATE;
         struct proc_group *g = sup_find_group(name);
         if (!g)
@@ -767,10 +664,10 @@ sup_remove_group(const char *name)
                         return FAULT_STILL_RUNNING;
         struct sgroup *sg = container_of(g, struct sgroup, g);
         size_t k = 0;
-        for (size_t i = 0; i < ngroups; i++)
-                if (groups[i] != sg)
-                        groups[k++] = groups[i];
-        ngroups = k;
+        for (size_t i = 0; i < S.ngroups; i++)
+                if (S.groups[i] != sg)
+                        S.groups[k++] = S.groups[i];
+        S.ngroups = k;
         log_info("removed process group '%s'", name);
         group_free(sg);
         rebuild();
@@ -783,8 +680,8 @@ sup_reopen_logs(void)
         int r = log_reopen();
         if (r < 0)
                 log_error("reopening the main log failed: %s, keeping the old file", strerror(-r));
-        for (size_t i = 0; i < v_nprocs; i++) {
-                struct proc *p = v_prio[i];
+        for (size_t i = 0; i < S.v_nprocs; i++) {
+                struct proc *p = S.v_prio[i];
                 if (p->log && (r = outlog_reopen(p->log)) < 0)
                         log_error("reopening the logs of '%s' failed: %s", p->cfg->name, strerror(-r));
         }

@@ -35,6 +35,9 @@ struct sup_options {
         /* Optional: told of the daemon's lifecycle in sd_notify's words ("READY=1",
          * "RELOADING=1", "STOPPING=1"), so that main can pass them to systemd. */
         void (*notify)(const char *state);
+        /* Optional: a restart put cfg in force (before any process starts), so that main can
+         * apply the sections sup does not own, such as the control server's. */
+        void (*on_config)(const struct cfg *cfg);
 };
 
 /* Takes ownership of cfg. Creates every group and process; starts nothing. 0 or -errno.

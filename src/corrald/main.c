@@ -365,7 +365,7 @@ main(int argc, char **argv)
                 .maxbytes = sd->logfile_maxbytes,
                 .backups = sd->logfile_backups,
                 .level = level,
-                .echo_stderr = sd->nodaemon && !sd->silent,
+                .echo_stdout = sd->nodaemon && !sd->silent,
         };
         int r = log_open(&lo);
         if (r < 0) {
@@ -403,6 +403,7 @@ main(int argc, char **argv)
                 .resolve_users = true,
                 .on_load = apply_overrides,
                 .notify = daemon_notify,
+                .on_config = ctl_reconfigure,
         };
         const struct cfg *first = cfg;  /* sup keeps it alive until sup_fini */
         sup_set_on_done(main_on_done);

@@ -11,6 +11,7 @@
 #include "cfg/cfg.h"
 #include "core/outlog.h"
 #include "core/proc.h"
+#include "core/procinfo.h"
 #include "core/sup.h"
 #include "shared/text.h"
 #include "shared/util.h"
@@ -52,53 +53,28 @@ str(const char *s)
         return s ? api_json_string(s, strlen(s)) : json_string_nocheck("");
 }
 
-/* The same clamping as getProcessInfo (rpc_info.c): times are 32-bit ints on the XML-RPC wire. */
-static json_int_t
-capped(double t)
-{
-        if (!(t > -2147483648.0))
-                return t != t ? 0 : INT32_MIN;
-        if (t > 2147483647.0)
-                return INT32_MAX;
-        return (json_int_t)t;
-}
-
-/* A channel's log path as getProcessInfo reports it: the configured path, outlog's AUTO name, ""
- * for NONE (same rules as rpc_info.c's log_of). */
-static const char *
-log_of(const struct proc *p, enum outlog_channel ch)
-{
-        const struct cfg_log *l = ch == OUTLOG_STDOUT ? &p->cfg->out : &p->cfg->err;
-        if (l->kind == CFG_LOG_NONE)
-                return "";
-        if (l->kind == CFG_LOG_PATH && l->path)
-                return l->path;
-        const char *s = p->log ? outlog_path(p->log, ch) : NULL;
-        return s ? s : "";
-}
-
 static json_t *
 row(const struct proc *p, double now)
 {
-        char *ns = proc_namespec(p), *desc = proc_description(p, now);
+        struct procinfo pi;
+        procinfo_init(&pi, p, now);
         json_t *cell[F__COUNT] = {
-                [F_NAME] = str(p->cfg->name),
-                [F_GROUP] = str(p->group ? p->group->name : p->cfg->group),
-                [F_NAMESPEC] = str(ns),
-                [F_STATE] = json_integer(proc_state_code(p->state)),
-                [F_STATENAME] = str(proc_state_name(p->state)),
-                [F_PID] = json_integer(p->pid),
-                [F_START] = json_integer(capped(p->start_time)),
-                [F_STOP] = json_integer(capped(p->stop_time)),
-                [F_NOW] = json_integer(capped(now)),
-                [F_EXITSTATUS] = json_integer(p->exitstatus),
-                [F_SPAWNERR] = str(p->spawnerr),
-                [F_DESCRIPTION] = str(desc),
-                [F_STDOUT_LOGFILE] = str(log_of(p, OUTLOG_STDOUT)),
-                [F_STDERR_LOGFILE] = str(log_of(p, OUTLOG_STDERR)),
+                [F_NAME] = str(pi.name),
+                [F_GROUP] = str(pi.group),
+                [F_NAMESPEC] = str(pi.namespec),
+                [F_STATE] = json_integer(pi.state),
+                [F_STATENAME] = str(pi.statename),
+                [F_PID] = json_integer(pi.pid),
+                [F_START] = json_integer(pi.start),
+                [F_STOP] = json_integer(pi.stop),
+                [F_NOW] = json_integer(pi.now),
+                [F_EXITSTATUS] = json_integer(pi.exitstatus),
+                [F_SPAWNERR] = str(pi.spawnerr),
+                [F_DESCRIPTION] = str(pi.description),
+                [F_STDOUT_LOGFILE] = str(pi.stdout_logfile),
+                [F_STDERR_LOGFILE] = str(pi.stderr_logfile),
         };
-        free(ns);
-        free(desc);
+        procinfo_fini(&pi);
         json_t *r = json_array();
         for (size_t k = 0; k < F__COUNT; k++)
                 (void)json_array_append_new(r, cell[k]);

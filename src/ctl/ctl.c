@@ -23,13 +23,18 @@
 #include "core/outlog.h"
 #include "core/proc.h"
 #include "core/sup.h"
+#include "shared/netaddr.h"
 #include "shared/util.h"
 
 #define CTL_BACKLOG 1024
 
 static struct {
+        struct ev_loop *loop;
         struct http_server *unix_srv, *inet_srv;
         char *unix_path;                /* the socket file we created; removed at ctl_fini */
+        /* Copies of the sections in force, so that a reload can tell what changed. */
+        struct cfg_unix_server unix_cfg;
+        struct cfg_inet_server inet_cfg;
 } ctl;
 
 /* ---- log lookup for /logtail and /mainlogtail -------------------------------------------------- */
@@ -138,20 +143,6 @@ out:
 
 /* ---- inet socket ------------------------------------------------------------------------------- */
 
-static bool
-addr_is_loopback(const struct sockaddr *sa)
-{
-        if (sa->sa_family == AF_INET)
-                return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-        if (sa->sa_family == AF_INET6) {
-                const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-                if (IN6_IS_ADDR_LOOPBACK(a))
-                        return true;
-                return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
-        }
-        return false;
-}
-
 static int
 inet_listen(const struct cfg_inet_server *in, int *ret_fd)
 {
@@ -176,7 +167,7 @@ inet_listen(const struct cfg_inet_server *in, int *ret_fd)
                 }
         int r = 0, fd = -1;
         bool has_password = in->auth.username && in->auth.password && *in->auth.password;
-        if ((wildcard || !addr_is_loopback(ai->ai_addr)) && !has_password) {
+        if ((wildcard || !netaddr_is_loopback(ai->ai_addr)) && !has_password) {
                 log_error("[inet_http_server] refusing to listen on non-loopback address '%s:%d' "
                           "without a username and password", wildcard ? "*" : in->host, in->port);
                 r = -EPERM;
@@ -223,10 +214,73 @@ serve(struct ev_loop *loop, int fd, const char *name, const struct cfg_server_au
         return s;
 }
 
+/* ---- the sections in force ------------------------------------------------------------------ */
+
+static char *
+dup_or_null(const char *s)
+{
+        return s ? xstrdup(s) : NULL;
+}
+
+static void
+auth_copy(struct cfg_server_auth *to, const struct cfg_server_auth *from)
+{
+        to->username = dup_or_null(from->username);
+        to->password = dup_or_null(from->password);
+}
+
+static void
+auth_clear(struct cfg_server_auth *a)
+{
+        free(a->username);
+        if (a->password)
+                explicit_bzero(a->password, strlen(a->password));
+        free(a->password);
+        a->username = a->password = NULL;
+}
+
+static bool
+str_eq(const char *a, const char *b)
+{
+        return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool
+auth_eq(const struct cfg_server_auth *a, const struct cfg_server_auth *b)
+{
+        return str_eq(a->username, b->username) && str_eq(a->password, b->password);
+}
+
+/* Copies first, frees after: u may point into the copy being replaced. */
+static void
+remember_unix(const struct cfg_unix_server *u)
+{
+        struct cfg_unix_server c = *u;
+        c.file = dup_or_null(u->file);
+        auth_copy(&c.auth, &u->auth);
+        free(ctl.unix_cfg.file);
+        auth_clear(&ctl.unix_cfg.auth);
+        ctl.unix_cfg = c;
+}
+
+static void
+remember_inet(const struct cfg_inet_server *in)
+{
+        struct cfg_inet_server c = *in;
+        c.host = dup_or_null(in->host);
+        auth_copy(&c.auth, &in->auth);
+        free(ctl.inet_cfg.host);
+        auth_clear(&ctl.inet_cfg.auth);
+        ctl.inet_cfg = c;
+}
+
 int
 ctl_init(struct ev_loop *loop, const struct cfg *cfg)
 {
         int fd = -1, r;
+        ctl.loop = loop;
+        remember_unix(&cfg->unix_server);
+        remember_inet(&cfg->inet_server);
         if (cfg->inet_server.enabled) {
                 r = inet_listen(&cfg->inet_server, &fd);
                 if (r < 0)
@@ -264,4 +318,104 @@ ctl_fini(void)
                 free(ctl.unix_path);
                 ctl.unix_path = NULL;
         }
+        remember_unix(&(struct cfg_unix_server){ 0 });
+        remember_inet(&(struct cfg_inet_server){ 0 });
+}
+
+/* ---- reload ------------------------------------------------------------------------------------ */
+
+/* supervisord builds its servers anew on every restart; here a listener whose address stayed is
+ * kept (its socket file is never missing) and only what changed is applied. */
+static void
+reconfigure_unix(const struct cfg_unix_server *u)
+{
+        const struct cfg_unix_server *old = &ctl.unix_cfg;
+        const char *name = "unix_http_server";
+        if (old->enabled && u->enabled && str_eq(old->file, u->file) && ctl.unix_srv) {
+                if (!auth_eq(&old->auth, &u->auth)) {
+                        http_server_set_auth(ctl.unix_srv, u->auth.username, u->auth.password);
+                        log_info("%s: new credentials in force", name);
+                }
+                if (old->chmod != u->chmod && chmod(u->file, u->chmod) < 0)
+                        log_error("%s: cannot chmod %s to %o: %s", name, u->file, (unsigned)u->chmod,
+                                  strerror(errno));
+                if (u->has_chown && (!old->has_chown || old->chown_uid != u->chown_uid ||
+                                     old->chown_gid != u->chown_gid) &&
+                    chown(u->file, u->chown_uid, u->chown_gid) < 0)
+                        log_error("%s: cannot chown %s: %s", name, u->file, strerror(errno));
+                remember_unix(u);
+                return;
+        }
+        if (!old->enabled && !u->enabled)
+                return;
+        int fd = -1;
+        struct http_server *srv = NULL;
+        if (u->enabled && (unix_listen(u, &fd) < 0 || !(srv = serve(ctl.loop, fd, name, &u->auth)))) {
+                if (!ctl.unix_srv)
+                        return;
+                /* Never keep the old credentials: the old address serves the new ones. */
+                http_server_set_auth(ctl.unix_srv, u->auth.username, u->auth.password);
+                log_error("%s: cannot listen on %s; still serving on %s, with the new credentials",
+                          name, u->file, ctl.unix_path);
+                struct cfg_unix_server kept = *old;
+                kept.auth = u->auth;
+                remember_unix(&kept);
+                return;
+        }
+        ctl.unix_srv = http_server_free(ctl.unix_srv);
+        if (ctl.unix_path) {
+                (void)unlink(ctl.unix_path);
+                free(ctl.unix_path);
+        }
+        ctl.unix_srv = srv;
+        ctl.unix_path = srv ? xstrdup(u->file) : NULL;
+        log_info(srv ? "%s: now listening on %s" : "%s: closed", name, u->file ? u->file : "");
+        remember_unix(u);
+}
+
+static void
+reconfigure_inet(const struct cfg_inet_server *in)
+{
+        const struct cfg_inet_server *old = &ctl.inet_cfg;
+        const char *name = "inet_http_server";
+        if (old->enabled && in->enabled && str_eq(old->host, in->host) && old->port == in->port &&
+            ctl.inet_srv) {
+                if (!auth_eq(&old->auth, &in->auth)) {
+                        http_server_set_auth(ctl.inet_srv, in->auth.username, in->auth.password);
+                        log_info("%s: new credentials in force", name);
+                }
+                remember_inet(in);
+                return;
+        }
+        if (!old->enabled && !in->enabled)
+                return;
+        int fd = -1;
+        struct http_server *srv = NULL;
+        if (in->enabled && (inet_listen(in, &fd) < 0 || !(srv = serve(ctl.loop, fd, name, &in->auth)))) {
+                if (!ctl.inet_srv)
+                        return;
+                http_server_set_auth(ctl.inet_srv, in->auth.username, in->auth.password);
+                log_error("%s: cannot listen on %s:%d; still serving on %s:%d, with the new credentials",
+                          name, in->host ? in->host : "*", in->port, old->host ? old->host : "*", old->port);
+                struct cfg_inet_server kept = *old;
+                kept.auth = in->auth;
+                remember_inet(&kept);
+                return;
+        }
+        ctl.inet_srv = http_server_free(ctl.inet_srv);
+        ctl.inet_srv = srv;
+        if (srv)
+                log_info("%s: now listening on %s:%d", name, in->host ? in->host : "*", in->port);
+        else
+                log_info("%s: closed", name);
+        remember_inet(in);
+}
+
+void
+ctl_reconfigure(const struct cfg *cfg)
+{
+        if (!ctl.loop)
+                return;
+        reconfigure_unix(&cfg->unix_server);
+        reconfigure_inet(&cfg->inet_server);
 }

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <ev.h>
 #include <microhttpd.h>
-#include <nettle/sha1.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,39 +97,12 @@ queue_error(struct http_req *req, unsigned code)
 
 /* ---- auth ------------------------------------------------------------------------------------- */
 
-/* Equal length and contents, in time that depends on the lengths only. */
-static bool
-ct_equal(const char *a, size_t alen, const char *b, size_t blen)
+static void
+free_secret(char *p)
 {
-        unsigned char diff = alen != blen;
-        size_t n = alen < blen ? alen : blen;
-        for (size_t i = 0; i < n; i++)
-                diff |= (unsigned char)(a[i] ^ b[i]);
-        return diff == 0;
-}
-
-bool
-http_auth_ok(const char *want_user, const char *want_pass, const char *user, const char *pass)
-{
-        if (!want_user)
-                return true;
-        if (!user || !pass || !want_pass)
-                return false;
-        bool ok = ct_equal(want_user, strlen(want_user), user, strlen(user));
-        if (!strncmp(want_pass, "{SHA}", 5)) {
-                struct sha1_ctx ctx;
-                uint8_t dig[SHA1_DIGEST_SIZE];
-                char hex[2 * SHA1_DIGEST_SIZE + 1];
-                sha1_init(&ctx);
-                sha1_update(&ctx, strlen(pass), (const uint8_t *)pass);
-                sha1_digest(&ctx, sizeof dig, dig);
-                for (size_t i = 0; i < sizeof dig; i++)
-                        snprintf(hex + 2 * i, 3, "%02x", dig[i]);
-                ok &= ct_equal(want_pass + 5, strlen(want_pass + 5), hex, 2 * SHA1_DIGEST_SIZE);
-        } else {
-                ok &= ct_equal(want_pass, strlen(want_pass), pass, strlen(pass));
-        }
-        return ok;
+        if (p)
+                explicit_bzero(p, strlen(p));
+        free(p);
 }
 
 static bool
@@ -138,16 +110,42 @@ request_authorized(struct http_server *s, struct MHD_Connection *conn)
 {
         if (!s->username)
                 return true;
-        char *pass = NULL;
-        char *user = MHD_basic_auth_get_username_password(conn, &pass);
-        bool ok = http_auth_ok(s->username, s->password, user, pass);
-        if (user)
-                MHD_free(user);
-        if (pass) {
-                explicit_bzero(pass, strlen(pass));
-                MHD_free(pass);
+        const char *value = NULL;
+        size_t len = 0;
+        if (MHD_lookup_connection_value_n(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION,
+                                          strlen(MHD_HTTP_HEADER_AUTHORIZATION), &value, &len) != MHD_YES)
+                return false;
+        return http_auth_header_ok(s->username, s->password, value, len);
+}
+
+/* Content-Length given twice with different values: which one frames the body is ambiguous
+ * (a request-smuggling vector behind proxies), so RFC 9112 §6.3 says answer 400. */
+struct length_scan { const char *first; size_t first_len; bool conflict; };
+
+static enum MHD_Result
+scan_content_length(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_len,
+                    const char *value, size_t value_len)
+{
+        (void)kind;
+        struct length_scan *ls = cls;
+        if (key_len != strlen(MHD_HTTP_HEADER_CONTENT_LENGTH) ||
+            strncasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH, key_len))
+                return MHD_YES;
+        if (!ls->first) {
+                ls->first = value;
+                ls->first_len = value_len;
+        } else if (value_len != ls->first_len || memcmp(value, ls->first, value_len)) {
+                ls->conflict = true;
         }
-        return ok;
+        return MHD_YES;
+}
+
+static bool
+content_length_conflicts(struct MHD_Connection *conn)
+{
+        struct length_scan ls = { 0 };
+        (void)MHD_get_connection_values_n(conn, MHD_HEADER_KIND, scan_content_length, &ls);
+        return ls.conflict;
 }
 
 /* ---- the MHD ↔ libev glue --------------------------------------------------------------------- */
@@ -178,6 +176,22 @@ http_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         server_run(container_of(w, struct http_server, timer));
 }
 
+/* Connections come from http_listen.c; MHD refuses (and closes) one above its limit. */
+static void
+http_on_accept(struct http_listener *l, int fd, const struct sockaddr *sa, unsigned salen)
+{
+        struct http_server *s = container_of(l, struct http_server, listener);
+        if (!http_conns_admit(s, fd, sa, salen)) {
+                log_debug("%s: connection refused: every slot is held by an authenticated client", s->name);
+                close(fd);
+                return;
+        }
+        if (MHD_add_connection(s->d, fd, sa, (socklen_t)salen) != MHD_YES)
+                log_debug("%s: connection refused: %s", s->name, strerror(errno));
+        http_conns_added(s);
+        http_server_kick(s);
+}
+
 void
 http_server_kick(struct http_server *s)
 {
@@ -195,6 +209,11 @@ http_on_mhd_log(void *cls, const char *fmt, va_list ap)
         size_t n = strlen(buf);
         while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
                 buf[--n] = 0;
+        /* MHD cannot tell that a connection we hand it is a unix socket, so it tries TCP options
+         * on it and says they failed; they do not apply and nothing is delayed. */
+        if (s->listener.is_unix && (strstr(buf, "TCP_NODELAY") || strstr(buf, "TCP_CORK") ||
+                                    strstr(buf, "push the data from buffers")))
+                return;
         log_debug("%s: %s", s->name, buf);
 }
 
@@ -336,6 +355,7 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
         req = xcalloc(1, sizeof *req);
         req->srv = s;
         req->conn = conn;
+        http_conns_request_begins(conn);
         req->http10 = version && !strcmp(version, MHD_HTTP_VERSION_1_0);
         req->next = s->reqs;
         if (s->reqs)
@@ -344,10 +364,15 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url, const c
         *con_cls = req;
 
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (content_length_conflicts(conn))
+                return queue_error(req, 400);   /* now: the body's end is ambiguous */
         if (cl && strtoull(cl, NULL, 10) > HTTP_MAX_BODY)
                 return queue_error(req, 413);   /* now: never read a body that large */
         req->kind = REQ_ERROR;
-        if (!request_authorized(s, conn)) {
+        bool authorized = request_authorized(s, conn);
+        if (authorized)
+                http_conns_authorized(conn);    /* no longer a guest that may be dropped */
+        if (!authorized) {
                 log_debug("%s: %s %s: authentication failed", s->name, method, url);
                 req->error = 401;
         } else if (has_prefix(url, "/RPC2")) {
@@ -388,11 +413,12 @@ req_unlink(struct http_req *req)
 static void
 http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-        (void)cls; (void)conn; (void)toe;
+        (void)cls; (void)toe;
         struct http_req *req = *con_cls;
         if (!req)
                 return;
         *con_cls = NULL;
+        http_conns_request_ends(conn);
         if (req->pending)
                 rpc_cancel(req->pending);
         req_unlink(req);
@@ -414,14 +440,17 @@ http_server_new(struct ev_loop *loop, int listen_fd, const struct http_server_op
         s->resolve_log = opt->resolve_log;
         unsigned timeout = opt->idle_timeout ? opt->idle_timeout : HTTP_IDLE_TIMEOUT;
 
-        s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+        s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                                MHD_USE_NO_LISTEN_SOCKET,
                                 0, NULL, NULL, http_on_request, s,
-                                MHD_OPTION_LISTEN_SOCKET, (MHD_socket)listen_fd,
-                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_LIMIT,
+                                MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, s,
+                                /* http_conns.c enforces HTTP_CONN_LIMIT; the slack is for
+                                 * dropped connections MHD has not closed yet. */
+                                MHD_OPTION_CONNECTION_LIMIT, (unsigned)(2 * HTTP_CONN_LIMIT),
+                                MHD_OPTION_NOTIFY_CONNECTION, http_conns_on_notify, s,
                                 MHD_OPTION_CONNECTION_TIMEOUT, timeout,
                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
                                 MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, s,
-                                MHD_OPTION_EXTERNAL_LOGGER, http_on_mhd_log, s,
                                 MHD_OPTION_END);
         if (!s->d) {
                 int e = errno ? errno : EIO;
@@ -435,6 +464,7 @@ http_server_new(struct ev_loop *loop, int listen_fd, const struct http_server_op
         ev_io_init(&s->io, http_on_io, info->epoll_fd, EV_READ);
         ev_io_start(loop, &s->io);
         ev_timer_init(&s->timer, http_on_timer, 0., 0.);
+        http_listener_init(&s->listener, loop, listen_fd, s->name, http_on_accept);
         server_run(s);
         return s;
 }
@@ -463,7 +493,9 @@ http_server_free(struct http_server *s)
                         (void)MHD_run(s->d);
                 ev_io_stop(s->loop, &s->io);
                 ev_timer_stop(s->loop, &s->timer);
+                http_listener_fini(&s->listener);
                 MHD_stop_daemon(s->d);          /* frees the remaining streams and requests */
+                http_conns_free_all(s);
         }
         while (s->reqs) {                        /* normally freed by MHD's completion callback */
                 struct http_req *r = s->reqs;
@@ -474,12 +506,18 @@ http_server_free(struct http_server *s)
         }
         free(s->name);
         free(s->username);
-        if (s->password) {
-                explicit_bzero(s->password, strlen(s->password));
-                free(s->password);
-        }
+        free_secret(s->password);
         free(s);
         return NULL;
+}
+
+void
+http_server_set_auth(struct http_server *s, const char *username, const char *password)
+{
+        free(s->username);
+        free_secret(s->password);
+        s->username = username ? xstrdup(username) : NULL;
+        s->password = password ? xstrdup(password) : NULL;
 }
 
 unsigned

@@ -15,7 +15,12 @@ struct logfile;
 /* Limits (compile-time; a connection above them is refused or dropped, never blocks the loop). */
 #define HTTP_MAX_BODY           (1024 * 1024)   /* request body; larger → 413 */
 #define HTTP_CONN_LIMIT         256             /* per listener */
-#define HTTP_IDLE_TIMEOUT       30              /* seconds without progress → dropped */
+#define HTTP_IDLE_TIMEOUT       30              /* seconds without progress → dropped (guests
+                                                 * only: an authenticated client is kept) */
+#define HTTP_PEER_GUESTS        64              /* unauthenticated, per peer (uid or address) */
+#define HTTP_GUEST_DEADLINE     10.0            /* seconds to a first authorized request header */
+/* Connections without an authorized request yet are dropped oldest first to make room for a new
+ * one when the listener (HTTP_CONN_LIMIT) or its peer (HTTP_PEER_GUESTS) is full. */
 #define HTTP_TAIL_FIRST         1024            /* a stream starts with the last N bytes */
 #define HTTP_TAIL_BLOCK         16384           /* at most this much is read per pull */
 
@@ -40,6 +45,9 @@ struct http_server *http_server_new(struct ev_loop *loop, int listen_fd, const s
  * Accepts NULL, returns NULL. */
 struct http_server *http_server_free(struct http_server *s);
 
+/* New credentials (a reload): later requests are checked against them. NULL user: no auth. */
+void http_server_set_auth(struct http_server *s, const char *username, const char *password);
+
 /* Number of open connections (tests, limits). */
 unsigned http_server_connections(const struct http_server *s);
 
@@ -47,5 +55,9 @@ unsigned http_server_connections(const struct http_server *s);
  * password compares with the lowercase hex SHA-1 of the given one, otherwise plain equality.
  * Constant time in the contents of the secrets. */
 bool http_auth_ok(const char *want_user, const char *want_pass, const char *user, const char *pass);
+/* The same check on an Authorization header's value (len bytes, not NUL-terminated): scheme
+ * "Basic" in any case (RFC 7235), base64 "user:password"; decoded credentials holding a NUL
+ * are refused. True when no authentication is configured (want_user NULL). */
+bool http_auth_header_ok(const char *want_user, const char *want_pass, const char *value, size_t len);
 
 #endif

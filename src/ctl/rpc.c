@@ -24,6 +24,7 @@
 #include "core/logfile.h"
 #include "core/outlog.h"
 #include "core/proc.h"
+#include "core/procinfo.h"
 #include "core/sup.h"
 #include "shared/util.h"
 
@@ -240,16 +241,6 @@ rpc_opset_finish(struct opset *o, struct res *r)
 }
 
 /* --- names ----------------------------------------------------------------------------------- */
-
-/* "g:p" or "p" when the process has its group's name (supervisord's make_namespec). */
-char *
-rpc_namespec(const struct proc *p)
-{
-        const char *g = p->group ? p->group->name : p->cfg->group;
-        if (strcmp(g, p->cfg->name) == 0)
-                return xstrdup(g);
-        return xasprintf("%s:%s", g, p->cfg->name);
-}
 
 /* supervisord's split_namespec + lookup: "x" is x:x, "g:" and "g:*" name the group g (ret_proc
  * NULL). BAD_NAME fault when the group or the process is unknown. */

@@ -12,6 +12,7 @@
 #include "shared/fault.h"
 #include "core/outlog.h"
 #include "core/proc.h"
+#include "core/procinfo.h"
 #include "ctl/rpc_int.h"
 #include "core/sup.h"
 #include "shared/util.h"
@@ -119,7 +120,7 @@ procs_op(struct proc *const *procs, size_t n, bool stop, bool wait, struct res *
                 struct proc *p = procs[i];
                 if (proc_state_is_running(p->state) != stop)
                         continue;
-                char *spec = rpc_namespec(p);
+                char *spec = procinfo_namespec(p);
                 if (stop)
                         stop_one(o, p, spec, wait);
                 else
@@ -268,7 +269,7 @@ signal_procs(struct proc *const *procs, size_t n, const struct xr_value *sigv, s
         for (size_t i = 0; i < n; i++) {
                 if (!proc_state_is_signallable(procs[i]->state))
                         continue;
-                char *spec = rpc_namespec(procs[i]);
+                char *spec = procinfo_namespec(procs[i]);
                 signal_one(o, procs[i], spec, sigv);
                 free(spec);
         }

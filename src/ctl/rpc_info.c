@@ -15,6 +15,7 @@
 #include "core/logfile.h"
 #include "core/outlog.h"
 #include "core/proc.h"
+#include "core/procinfo.h"
 #include "ctl/rpc_int.h"
 #include "core/sup.h"
 #include "shared/util.h"
@@ -240,50 +241,27 @@ rpc_m_remove_process_group(struct rpc_pending *pend, const struct xr_value *para
 
 /* --- supervisor.*: process info ---------------------------------------------------------------- */
 
-static int64_t
-capped(double t)
-{
-        if (!(t > -2147483648.0))
-                return t != t ? 0 : INT32_MIN;
-        if (t > 2147483647.0)
-                return INT32_MAX;
-        return (int64_t)t;
-}
-
-/* A channel's log path as supervisord's process.config.*_logfile: the configured path, the name
- * outlog chose for AUTO, "" for NONE. */
-static const char *
-log_of(const struct proc *p, enum outlog_channel ch)
-{
-        const struct cfg_log *l = ch == OUTLOG_STDOUT ? &p->cfg->out : &p->cfg->err;
-        if (l->kind == CFG_LOG_NONE)
-                return "";
-        if (l->kind == CFG_LOG_PATH && l->path)
-                return l->path;
-        const char *s = p->log ? outlog_path(p->log, ch) : NULL;
-        return s ? s : "";
-}
-
 static struct xr_value *
 process_info(const struct proc *p, double now)
 {
+        struct procinfo pi;
+        procinfo_init(&pi, p, now);
         struct xr_value *st = xr_struct();
-        xr_struct_set(st, "name", xr_string(p->cfg->name));
-        xr_struct_set(st, "group", xr_string(p->group ? p->group->name : p->cfg->group));
-        xr_struct_set(st, "start", xr_int(capped(p->start_time)));
-        xr_struct_set(st, "stop", xr_int(capped(p->stop_time)));
-        xr_struct_set(st, "now", xr_int(capped(now)));
-        xr_struct_set(st, "state", xr_int(proc_state_code(p->state)));
-        xr_struct_set(st, "statename", xr_string(proc_state_name(p->state)));
-        xr_struct_set(st, "spawnerr", xr_string(p->spawnerr ? p->spawnerr : ""));
-        xr_struct_set(st, "exitstatus", xr_int(p->exitstatus));
-        xr_struct_set(st, "logfile", xr_string(log_of(p, OUTLOG_STDOUT)));
-        xr_struct_set(st, "stdout_logfile", xr_string(log_of(p, OUTLOG_STDOUT)));
-        xr_struct_set(st, "stderr_logfile", xr_string(log_of(p, OUTLOG_STDERR)));
-        xr_struct_set(st, "pid", xr_int(p->pid));
-        char *desc = proc_description(p, now);
-        xr_struct_set(st, "description", xr_string(desc ? desc : ""));
-        free(desc);
+        xr_struct_set(st, "name", xr_string(pi.name));
+        xr_struct_set(st, "group", xr_string(pi.group));
+        xr_struct_set(st, "start", xr_int(pi.start));
+        xr_struct_set(st, "stop", xr_int(pi.stop));
+        xr_struct_set(st, "now", xr_int(pi.now));
+        xr_struct_set(st, "state", xr_int(pi.state));
+        xr_struct_set(st, "statename", xr_string(pi.statename));
+        xr_struct_set(st, "spawnerr", xr_string(pi.spawnerr));
+        xr_struct_set(st, "exitstatus", xr_int(pi.exitstatus));
+        xr_struct_set(st, "logfile", xr_string(pi.stdout_logfile));
+        xr_struct_set(st, "stdout_logfile", xr_string(pi.stdout_logfile));
+        xr_struct_set(st, "stderr_logfile", xr_string(pi.stderr_logfile));
+        xr_struct_set(st, "pid", xr_int(pi.pid));
+        xr_struct_set(st, "description", xr_string(pi.description));
+        procinfo_fini(&pi);
         return st;
 }
 
@@ -438,7 +416,7 @@ read_process_log(const struct xr_value *params, enum outlog_channel ch, struct r
                 return;
         struct proc *p = rpc_one_proc(ARG(0), r);
         if (p)
-                read_log(log_of(p, ch), ARG(1), ARG(2), r);
+                read_log(procinfo_logfile(p, ch), ARG(1), ARG(2), r);
 }
 
 void
@@ -463,7 +441,7 @@ tail_process_log(const struct xr_value *params, enum outlog_channel ch, struct r
         struct proc *p = rpc_one_proc(ARG(0), r);
         if (!p)
                 return;
-        const char *path = log_of(p, ch);
+        const char *path = procinfo_logfile(p, ch);
         char *data = NULL;
         size_t n = 0;
         long offset, length, newoff = 0;
@@ -546,7 +524,7 @@ rpc_m_clear_all_process_logs(struct rpc_pending *pend, const struct xr_value *pa
         struct xr_value *a = xr_array();
         for (size_t i = 0; i < n; i++) {
                 if (clear_one(procs[i]) < 0) {
-                        char *spec = rpc_namespec(procs[i]);
+                        char *spec = procinfo_namespec(procs[i]);
                         char *t = rpc_fault_text(FAULT_FAILED, spec);
                         xr_array_push(a, rpc_result_struct(procs[i], FAULT_FAILED, t));
                         free(t);

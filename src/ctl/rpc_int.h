@@ -53,7 +53,6 @@ void rpc_opset_finish(struct opset *o, struct res *r);         /* value, or RES_
 struct xr_value *rpc_result_struct(const struct proc *p, int status, const char *description);
 
 /* Names: "g:p" or "p" (malloc'd); lookup with supervisord's split_namespec rules. */
-char *rpc_namespec(const struct proc *p);
 bool rpc_resolve(const char *spec, struct proc_group **ret_group, struct proc **ret_proc, struct res *r);
 struct proc *rpc_one_proc(const struct xr_value *v, struct res *r);
 bool rpc_group_arg(const struct xr_value *v, char **ret, struct res *r);

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from conftest import (alive, children_of, fd_count, is_zombie, proc_status, run_corrald,
-                      wait_until)
+from conftest import (alive, children_of, fd_count, holds_for, is_zombie, proc_status,
+                      run_corrald, wait_until)
 
 
 def cmdline(pid):
@@ -55,7 +55,7 @@ def test_pool_of_ten_comes_up_with_the_right_names(corral):
         assert cmdline(pid)[:2] == [b"/bin/sleep", b"1000"]
     wait_until(lambda: sorted(children_of(d.pid)) == sorted(pids.values()), what="10 children")
     assert "spawned: 'pool_10'" not in d.log()
-    d.assert_clean_children()
+    d.check()                           # zombies, fds, signal masks of all ten
     if d.has_ctl():
         st = d.status()
         assert sorted(st) == [f"pool:{n}" for n in names]
@@ -75,7 +75,6 @@ def test_sigkilled_worker_is_restarted(corral):
     assert pids[1] != first
     assert alive(pids[1])
     wait_until(lambda: proc_status(first) is None, what="killed worker reaped")
-    d.assert_clean_children()
 
 
 def test_autorestart_unexpected_restarts_exit_1_but_not_exit_0(corral):
@@ -111,9 +110,9 @@ def test_crash_loop_goes_backoff_then_fatal(corral):
     assert len(d.spawned_pids("crash")) == 3
     if d.has_ctl():
         assert d.state_of("crash") == "FATAL"
-    # FATAL is final: nothing respawns it.
-    time.sleep(1.2)
-    assert len(d.spawned_pids("crash")) == 3
+    # FATAL is final: nothing respawns it. The backoff before a fourth attempt would be 3 s
+    # (linear: 1, 2, 3), so watching 3.5 s after "gave up" covers the next slot a retry could take.
+    holds_for(lambda: len(d.spawned_pids("crash")) == 3, 3.5, what="no spawn after FATAL")
 
 
 def test_crash_loop_is_in_backoff_between_attempts(corral):
@@ -147,8 +146,9 @@ def test_worker_ignoring_sigterm_is_sigkilled_after_stopwaitsecs(corral):
         r = d.ctl("stop", "stubborn")
         assert "stopped" in r.stdout
     else:
+        d.expect_exit()
         os.kill(d.pid, signal.SIGTERM)
-        d.proc.wait(10)
+        d.wait_exit(10)
     elapsed = time.monotonic() - t0
     assert elapsed >= 0.9, f"stopped after {elapsed:.2f}s, before stopwaitsecs"
     assert elapsed < 5
@@ -223,10 +223,9 @@ def test_2000_crash_restarts_leave_no_zombie_and_no_fd_leak(corral):
     wait_until(lambda: zombies_of(d.pid) == [], what="no zombie")
 
     # The same daemon on the idle config from the start gives the fd baseline.
-    from conftest import Corrald
     base_dir = os.path.join(d.dir, "baseline")
     os.mkdir(base_dir)
-    b = Corrald(base_dir, idle)
+    b = corral.start(idle, dir=base_dir, wait=False)
     try:
         wait_until(lambda: "spawned: 'idle'" in b.log() or b.proc.poll() is not None,
                    what="baseline corrald")
@@ -234,7 +233,7 @@ def test_2000_crash_restarts_leave_no_zombie_and_no_fd_leak(corral):
                    what=f"same fd count as a fresh daemon ({sorted(os.listdir(f'/proc/{d.pid}/fd'))})")
     finally:
         b.stop()
-    d.assert_clean_children()
+    d.check()
 
 
 def test_sigterm_to_corrald_leaves_no_worker_alive(corral):
@@ -279,6 +278,7 @@ def test_sigterm_repeated_until_exit_still_exits_0(corral):
         startsecs=0
     """)
     d.wait_spawned("a")
+    d.expect_exit()
     deadline = time.monotonic() + 30
     while d.proc.poll() is None and time.monotonic() < deadline:
         try:
@@ -286,7 +286,7 @@ def test_sigterm_repeated_until_exit_still_exits_0(corral):
         except ProcessLookupError:
             break
         time.sleep(0.001)             # a signal storm, not a wait for a condition
-    assert d.proc.wait(5) == 0, d.log()[-2000:]
+    assert d.wait_exit(5) == 0, d.log()[-2000:]
     assert "corrald exiting" in d.log()
 
 
@@ -301,8 +301,9 @@ def test_sigkill_to_corrald_leaves_no_worker_alive(corral):
         startsecs=0
     """)
     pids = [d.wait_spawned("a")[0], d.wait_spawned("b")[0]]
+    d.expect_exit(rc=-signal.SIGKILL)
     os.kill(d.pid, signal.SIGKILL)
-    d.proc.wait(5)
+    d.wait_exit(5)
     try:
         wait_until(lambda: not any(alive(p) for p in pids), timeout=5, what="pdeathsig")
     finally:

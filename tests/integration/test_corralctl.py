@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import CORRALCTL, SUPERVISORCTL, wait_until
+from conftest import CORRALCTL, SUPERVISORCTL, asks_shutdown, wait_until
 
 SUPERVISORD = "/usr/bin/supervisord"
 
@@ -66,6 +66,9 @@ class RealSupervisord:
         return wait_until(lambda: self.status().get(name) == state, timeout, interval=0.05,
                           what=f"{name} -> {state}")
 
+    def wait_exit(self, timeout=30.0):
+        return self.proc.wait(timeout)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -88,11 +91,18 @@ class CorralBackend:
         self.pid = d.pid
         self.proc = d.proc
 
+    def wait_exit(self, timeout=30.0):
+        return self.d.wait_exit(timeout)
+
     def ctl(self, *args, timeout=30, input=None):
+        if asks_shutdown(args):
+            self.d.expect_exit()
         return subprocess.run([SUPERVISORCTL, "-c", self.conf, *args], capture_output=True,
                               text=True, timeout=timeout, input=input)
 
     def corralctl(self, *args, timeout=30, input=None):
+        if asks_shutdown(args):
+            self.d.expect_exit()
         return subprocess.run([CORRALCTL, "-c", self.conf, *args], capture_output=True, text=True,
                               timeout=timeout, input=input)
 
@@ -463,7 +473,7 @@ def test_shutdown(daemon):
     settle(b)
     r = b.corralctl("shutdown")
     assert (r.stdout, r.returncode) == ("Shut down\n", 0)
-    b.proc.wait(30)
+    b.wait_exit(30)                           # the exit this test caused (corrald's: status 0)
     same(b, "shutdown")                       # "ERROR: … (already shut down?)", rc 1
     same(b, "status")                         # no such file: rc 4
 

@@ -10,8 +10,8 @@ import tempfile
 
 import pytest
 
-from conftest import (CORRALD, STARTED, alive, children_of, compose_config, is_zombie,
-                      proc_status, run_corrald, wait_until)
+from conftest import (CORRALD, STARTED, alive, children_of, compose_config, proc_status,
+                      run_corrald, wait_until)
 
 
 def read_pid(path):
@@ -23,14 +23,7 @@ def read_pid(path):
     return int(txt) if txt.endswith("\n") and txt.strip().isdigit() else None
 
 
-def kill_tree_and_wait(pid, timeout=10):
-    """SIGTERM a daemon we do not parent, wait for it to disappear."""
-    if alive(pid):
-        os.kill(pid, signal.SIGTERM)
-    wait_until(lambda: not alive(pid), timeout, what=f"daemon {pid} to exit")
-
-
-def test_daemon_mode_forks_once_detaches_and_refuses_a_second_instance(tmp_path):
+def test_daemon_mode_forks_once_detaches_and_refuses_a_second_instance(corral, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     conf = tmp_path / "corral.conf"
@@ -51,6 +44,7 @@ def test_daemon_mode_forks_once_detaches_and_refuses_a_second_instance(tmp_path)
     r = run_corrald(["-c", str(conf)], cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr
     pid = wait_until(lambda: read_pid(pidfile), what="pidfile")
+    w = corral.adopt(pid, logfile=str(tmp_path / "corrald.log"))
     try:
         st = proc_status(pid)
         assert st is not None
@@ -72,7 +66,7 @@ def test_daemon_mode_forks_once_detaches_and_refuses_a_second_instance(tmp_path)
         assert read_pid(pidfile) == pid
         assert alive(pid) and alive(worker)
     finally:
-        kill_tree_and_wait(pid)
+        w.stop()
     assert not alive(worker)
     assert not pidfile.exists(), "pidfile left behind"
 
@@ -162,7 +156,7 @@ def test_root_without_user_logs_crit(corral):
 
 @pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0,
                     reason="needs unshare and root")
-def test_pid1_in_a_pid_namespace_reaps_everything(tmp_path):
+def test_pid1_in_a_pid_namespace_reaps_everything(corral, tmp_path):
     conf = tmp_path / "corral.conf"
     conf.write_text(compose_config(str(tmp_path), """
         [program:orphaner]
@@ -185,14 +179,13 @@ def test_pid1_in_a_pid_namespace_reaps_everything(tmp_path):
         wait_until(lambda: STARTED in log() or u.poll() is not None, what="corrald as pid 1")
         assert f"{STARTED} 1" in log(), log()
         pid = wait_until(lambda: children_of(u.pid), what="corrald host pid")[0]
+        # Its log names workers by their pids inside the namespace: zombies and survivors only.
+        w = corral.adopt(pid)
         # Orphans are reparented to corrald (pid 1 inside) and reaped.
         wait_until(lambda: any(proc_status(c) and b"1000" in open(f"/proc/{c}/cmdline", "rb").read()
                                for c in children_of(pid)), what="adopted orphan")
-        # Zombies may exist for an instant between exit and reap; they must not persist.
-        lingering = [c for c in children_of(pid) if is_zombie(c)]
-        if lingering:
-            wait_until(lambda: not any(is_zombie(c) for c in lingering), timeout=2,
-                       what=f"zombies {lingering} reaped")
+        w.check()                       # orphans reaped: no zombie stays
+        w.expect_exit()
         os.kill(pid, signal.SIGTERM)
         assert u.wait(15) == 0, log()
     finally:
@@ -226,3 +219,23 @@ def test_sd_notify_ready_reloading_stopping(corral, tmp_path):
         assert b"STOPPING=1" in s.recv(4096)
     finally:
         s.close()
+
+
+def test_foreground_echoes_the_log_to_stdout_as_supervisord_does(tmp_path):
+    """supervisord -n echoes its log to stdout (-s silences it); stderr stays quiet (issue 18)."""
+    conf = tmp_path / "c.conf"
+    conf.write_text(compose_config(str(tmp_path), "[program:a]\ncommand=/bin/sleep 1000\n"))
+    for extra, echoed in (((), True), (("-s",), False)):
+        out, err = tmp_path / "out", tmp_path / "err"
+        with open(out, "wb") as o, open(err, "wb") as e:
+            p = subprocess.Popen([CORRALD, "-n", "-c", str(conf), *extra], stdin=subprocess.DEVNULL,
+                                 stdout=o, stderr=e)
+        try:
+            log = tmp_path / "corrald.log"
+            wait_until(lambda: log.exists() and STARTED in log.read_text(), what="started")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            assert p.wait(30) == 0
+        (tmp_path / "corrald.log").unlink()
+        assert (STARTED in out.read_text()) == echoed, out.read_text()
+        assert STARTED not in err.read_text(), err.read_text()

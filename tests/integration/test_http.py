@@ -13,7 +13,7 @@ import xmlrpc.client
 
 import pytest
 
-from conftest import Corrald, alive, wait_until
+from conftest import alive, run_corrald, wait_until
 
 SLEEPER = """
 [program:sleeper]
@@ -271,6 +271,42 @@ def test_silent_and_slow_clients_do_not_block_others(corral):
         s.close()
 
 
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_fd_exhaustion_neither_spins_nor_hangs_the_socket(corral, tmp_path):
+    """Issue 18: with every fd in use (ulimit -n 64, 40 programs whose spawns fail), the listen
+    socket stays readable; corrald must not retry accept in a busy loop, and a client is still
+    answered, with the spare descriptor kept for that."""
+    progs = "".join(f"[program:p{i:02d}]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+                    f"stdout_logfile={tmp_path}/p{i:02d}.log\nstderr_logfile={tmp_path}/p{i:02d}.err\n\n"
+                    for i in range(40))
+    d = corral.start("[supervisord]\nminfds=32\n\n" + progs, wrapper=("/usr/bin/prlimit", "--nofile=64:64"))
+    wait_until(lambda: "too many open files" in d.log().lower(), what="spawns failing for lack of fds")
+    # A client arrives while no fd is free: it is answered (from the spare descriptor) ...
+    r = d.ctl("status", timeout=20)
+    assert "FATAL" in r.stdout or "RUNNING" in r.stdout, r.stdout
+    # An idle client now holds the spare descriptor, and a second one waits in the backlog with
+    # no fd to take it: corrald retries calmly (no busy accept loop) ...
+    holder = connect(d)
+    wait_until(lambda: "cannot accept connections" in d.log(), what="exhaustion logged")
+    waiting = connect(d)
+    before, t0 = cpu_seconds(d.pid), time.monotonic()
+    wait_until(lambda: time.monotonic() - t0 >= 2.0, timeout=5, what="a 2 s window")   # bounded: proves no spin
+    used = cpu_seconds(d.pid) - before
+    assert used < 0.5, f"corrald used {used:.2f} s of CPU in 2 s while out of fds (spinning)"
+    # ... and serves the waiting client as soon as a descriptor is free.
+    holder.close()
+    body = b"<?xml version='1.0'?><methodCall><methodName>supervisor.getPID</methodName></methodCall>"
+    waiting.sendall(post(body))
+    assert f"<int>{d.pid}</int>".encode() in read_response(waiting)
+    waiting.close()
+    assert d.proc.poll() is None
+
+
 def test_idle_client_is_dropped(corral):
     d = corral.start(SLEEPER)
     s = connect(d, timeout=60)
@@ -336,14 +372,14 @@ def test_socket_mode_default_and_custom(corral, tmp_path):
     assert not os.path.exists(d.sock), "socket file left behind at exit"
     other = tmp_path / "b"
     other.mkdir()
-    d2 = Corrald(other, f"""
+    d2 = corral.start(f"""
 [unix_http_server]
 file={other}/corral.sock
 chmod=0760
 
 [supervisorctl]
 serverurl=unix://{other}/corral.sock
-""" + SLEEPER)
+""" + SLEEPER, dir=other, wait=False)
     try:
         wait_until(lambda: os.path.exists(d2.sock), what="socket")
         assert stat.S_IMODE(os.lstat(d2.sock).st_mode) == 0o760
@@ -364,15 +400,16 @@ def test_live_socket_is_refused(corral, tmp_path):
     d = corral.start(SLEEPER)
     other = tmp_path / "second"
     other.mkdir()
-    d2 = Corrald(other, f"""
+    d2 = corral.start(f"""
 [unix_http_server]
 file={d.sock}
 
 [supervisorctl]
 serverurl=unix://{d.sock}
-""")
+""", dir=other, wait=False)
+    d2.expect_rc = 2                    # refused at startup: the usage/config exit status
     try:
-        rc = d2.proc.wait(15)
+        rc = d2.wait_exit(15)
         log = d2.log()
     finally:
         d2.stop()
@@ -387,6 +424,83 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def listen_backlog(port):
+    """Connections waiting in the accept queue of the TCP listener on 127.0.0.1:port."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, state, queues = fields[1], fields[3], fields[4]
+            if state == "0A" and int(local.split(":")[1], 16) == port:
+                return int(queues.split(":")[1], 16)
+    return None
+
+
+def test_unauthenticated_floods_do_not_lock_out_an_authenticated_client(corral, tmp_path):
+    """Issue 18: on one TCP listener (all peers 127.0.0.1), 1,000 unauthenticated connections
+    misbehave in each way found — idle, headers with a Content-Length then hang up, slowloris —
+    and an authenticated client is still answered promptly each time."""
+    port = free_port()
+    d = corral.start(f"""
+[inet_http_server]
+port=127.0.0.1:{port}
+username=alice
+password=secret
+""" + SLEEPER, wait=True)
+    body = b"<?xml version='1.0'?><methodCall><methodName>supervisor.getPID</methodName></methodCall>"
+    request = post(body, extra=b"Authorization: Basic YWxpY2U6c2VjcmV0\r\n")   # alice:secret
+
+    def answered_promptly():
+        """One attempt, no retry (Python's xmlrpc client retries a reset connection once)."""
+        t0 = time.monotonic()
+        c = socket.create_connection(("127.0.0.1", port), timeout=30)
+        try:
+            c.sendall(request)
+            resp = read_response(c)
+        finally:
+            c.close()
+        assert status_code(resp) == 200 and f"<int>{d.pid}</int>".encode() in resp, resp[:300]
+        return time.monotonic() - t0
+
+    def opened(n, first=b""):
+        socks = []
+        for _ in range(n):
+            c = socket.create_connection(("127.0.0.1", port), timeout=10)
+            if first:
+                c.sendall(first)
+            socks.append(c)
+        # corrald has taken every one in (to hold or to drop): the listen backlog is empty.
+        wait_until(lambda: listen_backlog(port) == 0, what="connections accepted")
+        return socks
+
+    answered_promptly()
+
+    head = b"POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
+    # 1. 1,000 idle connections, held open.
+    idle = opened(1000)
+    took = answered_promptly()
+    for c in idle:
+        c.close()
+    assert took < 5, f"authenticated call took {took:.1f} s behind idle connections"
+    # 2. 1,000 requests that announce a body and hang up.
+    for c in opened(1000, head):
+        c.close()
+    took = answered_promptly()
+    assert took < 5, f"authenticated call took {took:.1f} s behind hung-up requests"
+    # 3. slowloris: 1,000 connections each trickling a header byte at a time.
+    slow = opened(1000, b"P")
+    for part in (b"O", b"S", b"T"):
+        for c in slow:
+            try:
+                c.sendall(part)
+            except OSError:
+                pass
+    took = answered_promptly()
+    for c in slow:
+        c.close()
+    assert took < 5, f"authenticated call took {took:.1f} s behind slowloris clients"
+    assert d.proc.poll() is None
 
 
 def test_inet_loopback_and_refused_public(corral, tmp_path):
@@ -407,17 +521,21 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
     assert r.returncode == 0, r.stdout + r.stderr
     other = tmp_path / "pub"
     other.mkdir()
-    d2 = Corrald(other, f"""
+    d2 = corral.start(f"""
 [inet_http_server]
 port=0.0.0.0:{free_port()}
-""" + SLEEPER)
+""" + SLEEPER, dir=other, wait=False)
+    d2.expect_rc = 2                    # refused at startup: the usage/config exit status
     try:
-        rc = d2.proc.wait(15)
+        rc = d2.wait_exit(15)
         log = d2.log()
     finally:
         d2.stop()
     assert rc != 0
     assert "non-loopback" in log
+    # --check-config agrees with the daemon (issue 18): the same file is invalid, exit 2.
+    r = run_corrald(["--check-config", "-c", d2.conf])
+    assert r.returncode == 2 and "non-loopback" in r.stderr, (r.returncode, r.stderr)
 
 
 def _try(fn):

@@ -3,7 +3,11 @@
 that changes nothing, and reread/add/remove (supervisorctl reread, update, add, remove)."""
 import os
 import signal
+import socket
+import subprocess
 import textwrap
+
+import pytest
 
 from conftest import STARTED, alive, proc_status, wait_until
 
@@ -71,8 +75,9 @@ def test_sigterm_during_reload_still_shuts_down(corral):
                what="trap installed")
     d.reload()
     d.wait_log("waiting for slow to die")
+    d.expect_exit()
     os.kill(d.pid, signal.SIGTERM)
-    assert d.proc.wait(10) == 0
+    assert d.wait_exit(10) == 0
     assert not alive(pid)
     assert len(d.spawned_pids("slow")) == 1
 
@@ -156,3 +161,78 @@ def test_sighup_applies_the_new_loglevel(corral):
     os.kill(pid, signal.SIGKILL)
     wait_until(lambda: d.log().count("exited: a") >= 1, what="WARN exit line")
     assert len(d.spawned_pids("a")) == 1, "INFO lines still logged after loglevel=warn"
+
+
+
+def server_conf(tmp_path, unix_pw, inet_port, inet_host="127.0.0.1", inet_pw="secret"):
+    return f"""
+[unix_http_server]
+file={tmp_path}/corral.sock
+username=alice
+password={unix_pw}
+
+[inet_http_server]
+port={inet_host}:{inet_port}
+username=alice
+password={inet_pw}
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+""" + BASE
+
+
+def ctl_as(serverurl, password):
+    """The real supervisorctl against serverurl as alice: (returncode, stdout)."""
+    r = subprocess.run(["/usr/bin/supervisorctl", "-s", serverurl, "-u", "alice", "-p", password,
+                        "pid"], capture_output=True, text=True, timeout=30)
+    return r.returncode, r.stdout
+
+
+def free_ports(n):
+    socks = [socket.socket() for _ in range(n)]
+    for s in socks:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in socks]
+    for s in socks:
+        s.close()
+    return ports
+
+
+def test_reload_applies_control_server_changes(corral, tmp_path):
+    """Issue 18: a reload applies [unix_http_server]/[inet_http_server] as supervisord does: the
+    new password works and the old one is refused, a new port is served and the old one closed;
+    an address that cannot be bound keeps the old one serving, with the new credentials, and the
+    log says so."""
+    p1, p2 = free_ports(2)
+    unix = f"unix://{tmp_path}/corral.sock"
+    d = corral.start(server_conf(tmp_path, "one", p1))
+    ok = (0, f"{d.pid}\n")
+    assert ctl_as(unix, "one") == ok
+    assert ctl_as(f"http://127.0.0.1:{p1}", "secret") == ok
+
+    def reloaded(n):
+        d.reload()
+        wait_until(lambda: d.log().count(STARTED) >= n, what=f"reload {n - 1}")
+
+    d.write_config(server_conf(tmp_path, "two", p2, inet_pw="other"))
+    reloaded(2)
+    assert ctl_as(unix, "two") == ok
+    assert ctl_as(unix, "one")[0] != 0
+    assert ctl_as(f"http://127.0.0.1:{p2}", "other") == ok
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", p1), timeout=5).close()
+    # A new address that is refused (non-loopback without... here: a port in use by someone else).
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    squatter.bind(("127.0.0.1", p1))
+    squatter.listen(1)
+    try:
+        d.write_config(server_conf(tmp_path, "three", p1, inet_pw="third"))
+        reloaded(3)
+        assert "still serving on 127.0.0.1:%d, with the new credentials" % p2 in d.log()
+        assert ctl_as(f"http://127.0.0.1:{p2}", "third") == ok
+        assert ctl_as(f"http://127.0.0.1:{p2}", "other")[0] != 0
+        assert ctl_as(unix, "three") == ok
+    finally:
+        squatter.close()
+    assert d.proc.poll() is None

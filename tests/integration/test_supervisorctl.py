@@ -240,7 +240,15 @@ def test_maintail(sd):
     try:
         os.set_blocking(p.stdout.fileno(), False)
         out = b""
-        time.sleep(0.5)
+        # Connected once the stream carries the log's tail after its header: from then on the
+        # stop line must come through the follow, not through that initial tail.
+        header = b"==> Press Ctrl-C to exit <==\n"
+
+        def streaming():
+            nonlocal out
+            out += p.stdout.read() or b""
+            return len(out) > len(header) and out.startswith(header)
+        wait_until(streaming, 10, interval=0.02, what="maintail -f streaming")
         run(sd, "stop", "sleeper")
         deadline = time.monotonic() + 10
         while b"stopped: sleeper" not in out and time.monotonic() < deadline:
@@ -319,7 +327,7 @@ def test_reload_keeps_pid(sd):
 def test_shutdown(sd):
     r = run(sd, "shutdown")
     assert (r.returncode, r.stdout) == (0, "Shut down\n")
-    assert sd.proc.wait(30) == 0
+    assert sd.wait_exit(30) == 0
     assert not os.path.exists(sd.sock)
     r = run(sd, "shutdown")
     assert r.returncode == 1
@@ -378,7 +386,7 @@ startsecs=0
     assert (r.returncode, r.stdout) == (1, expected)
     r = d.ctl("shutdown")
     assert (r.returncode, r.stdout) == (0, "Shut down\n")
-    assert d.proc.wait(30) == 0         # wait for the exit this test caused
+    assert d.wait_exit(30) == 0         # wait for the exit this test caused
 
 
 def test_stray_byte_in_a_spawn_error_keeps_replies_well_formed(corral):

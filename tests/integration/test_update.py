@@ -458,7 +458,7 @@ def test_numprocs_grows_and_shrinks(corral, client):
     assert back["solo"] == two["solo"]
     assert not set(back.values()) & {five[f"w:w_{i}"] for i in range(5)}
     assert not any(alive(five[f"w:w_{i}"]) for i in range(5))
-    d.assert_clean_children()
+    d.check()
 
 
 # --- resources ------------------------------------------------------------------------------
@@ -529,4 +529,4 @@ def test_update_replaces_failing_programs(corral, client):
     cur = wait_running(d, ["flap", "fatal", "ok"])
     assert cur["ok"] == pok
     assert cmdline(cur["flap"]) == [b"/bin/sleep", b"1000"]
-    d.assert_clean_children()
+    d.check()

@@ -20,6 +20,7 @@
 #include "core/sup.h"
 #include "shared/util.h"
 #include "shared/xmlrpc.h"
+#include "unit.h"
 
 /* --- strings ------------------------------------------------------------------------------------ */
 
@@ -342,8 +343,8 @@ START_TEST(test_compact_one_line)
 }
 END_TEST
 
-static Suite *
-api_json_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("api_json");
         TCase *tc = tcase_create("strings");
@@ -360,14 +361,4 @@ api_json_suite(void)
         tcase_add_test(tc, test_compact_one_line);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(api_json_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

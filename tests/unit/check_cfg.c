@@ -4,6 +4,7 @@
 #include "cfg/cfg.h"
 #include "shared/confpath.h"
 #include "shared/util.h"
+#include "unit.h"
 
 #include <check.h>
 #include <errno.h>
@@ -302,12 +303,19 @@ START_TEST(test_servers)
         free(sock);
         cfg_free(cfg);
 
-        cfg = load_ok(SD "[inet_http_server]\nport=9001\n[unix_http_server]\nfile=rel.sock\n[supervisorctl]\n");
+        cfg = load_ok(SD "[inet_http_server]\nport=9001\nusername=u\npassword=p\n"
+                      "[unix_http_server]\nfile=rel.sock\n[supervisorctl]\n");
         ck_assert_str_eq(cfg->inet_server.host, "");
         ck_assert_int_eq(cfg->inet_server.port, 9001);
         ck_assert_int_eq(cfg->unix_server.chmod, 0700);
         ck_assert(cfg->unix_server.file[0] == '/');
         ck_assert(cfg->ctl.present);    /* an empty section is still present */
+        cfg_free(cfg);
+        cfg = load_ok(SD "[program:caf\xc3\xa9]\ncommand=x\n");   /* UTF-8 names are fine */
+        cfg_free(cfg);
+        cfg = load_ok(SD "[inet_http_server]\nport=localhost:9001\n");
+        cfg_free(cfg);
+        cfg = load_ok(SD "[inet_http_server]\nport=127.0.0.1:9001\n");
         cfg_free(cfg);
 }
 END_TEST
@@ -460,53 +468,75 @@ END_TEST
 
 /* --- errors ----------------------------------------------------------------------------------- */
 
+/* Bad texts, each with its one error: line, section, key (NULL: none) and a part of the message.
+ * One loop iteration each, so one failure does not hide the rest. */
+static const struct bad_conf {
+        const char *text;
+        int line;
+        const char *section, *key, *msgpart;
+} bad_confs[] = {
+        { SD "[prgram:web]\ncommand=x\n", 2, "prgram:web", NULL, "unknown section type 'prgram'" },
+        { SD "[program:web]\ncommand=x\nautostart=maybe\n", 4, "program:web", "autostart",
+          "'maybe' is not a boolean" },
+        { SD "[program:web]\ncommand=x\nstopsignal=FOO\n", 4, "program:web", "stopsignal",
+          "'FOO' is not a signal" },
+        { SD "[program:web]\nautostart=true\n", 2, "program:web", "command", "missing" },
+        { SD "[program:web]\ncommand=x\nnumprocs=2\n", 2, "program:web", "process_name",
+          "%(process_num)" },
+        { SD "[program:web]\ncommand=x\nnumprocs=2\nprocess_name=%(program_name)s\n", 5,
+          "program:web", "process_name", "%(process_num)" },
+        { SD "[program:web]\ncommand=x\nstdout_logfile_maxbytes=1.5MB\n", 4, "program:web",
+          "stdout_logfile_maxbytes", "'1.5MB' is not a byte size" },
+        { SD "[program:web]\ncommand=x\nexitcodes=0,256\n", 4, "program:web", "exitcodes",
+          "'0,256' is not a list of exit codes" },
+        { SD "[program:web]\ncommand=x\nstartsecs=ten\n", 4, "program:web", "startsecs",
+          "'ten' is not an integer" },
+        { SD "[program:web]\ncommand=x\nstopasgroup=true\nkillasgroup=false\n", 5, "program:web",
+          "killasgroup", "stopasgroup=true and killasgroup=false" },
+        { SD "[program:web]\ncommand=x\nautorestart=sometimes\n", 4, "program:web", "autorestart",
+          "'sometimes'" },
+        { SD "[program:web]\ncommand=x %(nope)s\n", 3, "program:web", "command", "'nope'" },
+        { SD "[program:web]\ncommand=x\nenvironment=A=1,,B=2\n", 4, "program:web", "environment",
+          "Unexpected end of key/value pairs" },
+        { SD "[program:web]\ncommand=x\numask=999\n", 4, "program:web", "umask", "octal" },
+        { SD "[program:web]\ncommand=x 'open\n", 3, "program:web", "command", "No closing quotation" },
+        { SD "[program:a b]\ncommand=x\n", 2, "program:a b", NULL, "invalid name" },
+        /* Not UTF-8 text (issue 18): reachable only through "all", so refused like '/' and ':'. */
+        { SD "[program:caf\xe9]\ncommand=x\n", 2, "program:caf\xe9", NULL, "is not UTF-8 text" },
+        { SD "[program:web]\ncommand=x\nprocess_name=w\x01\n", 4, "program:web", "process_name",
+          "is not UTF-8 text" },
+        { SD "[group:g\xff]\nprograms=a\n[program:a]\ncommand=x\n", 2, "group:g\xff", NULL,
+          "is not UTF-8 text" },
+        { SD "[supervisord]\nloglevel=loud\n", 3, "supervisord", "loglevel", "'loud'" },
+        { SD "[unix_http_server]\nchmod=0700\n", 2, "unix_http_server", "file", "missing" },
+        { SD "[inet_http_server]\nport=host:\n", 3, "inet_http_server", "port", "no port" },
+        { SD "[inet_http_server]\nport=99999\n", 3, "inet_http_server", "port", "'99999'" },
+        /* Refused at startup, on reload and by --check-config alike (issue 18). */
+        { SD "[inet_http_server]\nport=9001\n", 3, "inet_http_server", "port", "non-loopback" },
+        { SD "[inet_http_server]\nport=*:9001\nusername=u\n", 3, "inet_http_server", "port",
+          "non-loopback address '*:9001'" },
+        { SD "[inet_http_server]\nport=0.0.0.0:9001\n", 3, "inet_http_server", "port", "non-loopback" },
+        { SD "[group:g]\nprograms=a,nope\n[program:a]\ncommand=x\n", 3, "group:g", "programs",
+          "program 'nope' is not defined" },
+        { SD "[group:g]\npriority=1\n", 2, "group:g", "programs", "missing" },
+        { SD "[group:g]\nprograms=a\n[program:a]\ncommand=x\n[program:g]\ncommand=y\n", 6, "program:g",
+          NULL, "duplicate group name 'g'" },
+        { SD "[group:g]\nprograms=a,b\n[program:a]\ncommand=x\nprocess_name=p\n"
+          "[program:b]\ncommand=y\nprocess_name=p\npriority=1\n", 2, "group:g", NULL,
+          "duplicate process name 'p'" },
+        { SD "[program:web]\ncommand=x\nnot a key\n", 4, "program:web", NULL, "has no '=' or ':'" },
+        { SD "[program:web]\ncommand=x\n=value\n", 4, "program:web", NULL, "without a name" },
+        { "key=1\n" SD, 1, NULL, NULL, "outside of any [section]" },
+        { SD "[program:web\ncommand=x\n", 2, NULL, NULL, "no ']'" },
+        { SD "[rpcinterface:x]\nfoo=1\n", 2, "rpcinterface:x", "supervisor.rpcinterface_factory",
+          "missing" },
+        { SD "[include]\nfoo=*.conf\n", 2, "include", "files", "no files" },
+};
+
 START_TEST(test_errors)
 {
-        expect_error(SD "[prgram:web]\ncommand=x\n", 2, "prgram:web", NULL, "unknown section type 'prgram'");
-        expect_error(SD "[program:web]\ncommand=x\nautostart=maybe\n", 4, "program:web", "autostart",
-                     "'maybe' is not a boolean");
-        expect_error(SD "[program:web]\ncommand=x\nstopsignal=FOO\n", 4, "program:web", "stopsignal",
-                     "'FOO' is not a signal");
-        expect_error(SD "[program:web]\nautostart=true\n", 2, "program:web", "command", "missing");
-        expect_error(SD "[program:web]\ncommand=x\nnumprocs=2\n", 2, "program:web", "process_name",
-                     "%(process_num)");
-        expect_error(SD "[program:web]\ncommand=x\nnumprocs=2\nprocess_name=%(program_name)s\n", 5,
-                     "program:web", "process_name", "%(process_num)");
-        expect_error(SD "[program:web]\ncommand=x\nstdout_logfile_maxbytes=1.5MB\n", 4, "program:web",
-                     "stdout_logfile_maxbytes", "'1.5MB' is not a byte size");
-        expect_error(SD "[program:web]\ncommand=x\nexitcodes=0,256\n", 4, "program:web", "exitcodes",
-                     "'0,256' is not a list of exit codes");
-        expect_error(SD "[program:web]\ncommand=x\nstartsecs=ten\n", 4, "program:web", "startsecs",
-                     "'ten' is not an integer");
-        expect_error(SD "[program:web]\ncommand=x\nstopasgroup=true\nkillasgroup=false\n", 5, "program:web",
-                     "killasgroup", "stopasgroup=true and killasgroup=false");
-        expect_error(SD "[program:web]\ncommand=x\nautorestart=sometimes\n", 4, "program:web", "autorestart",
-                     "'sometimes'");
-        expect_error(SD "[program:web]\ncommand=x %(nope)s\n", 3, "program:web", "command", "'nope'");
-        expect_error(SD "[program:web]\ncommand=x\nenvironment=A=1,,B=2\n", 4, "program:web", "environment",
-                     "Unexpected end of key/value pairs");
-        expect_error(SD "[program:web]\ncommand=x\numask=999\n", 4, "program:web", "umask", "octal");
-        expect_error(SD "[program:web]\ncommand=x 'open\n", 3, "program:web", "command", "No closing quotation");
-        expect_error(SD "[program:a b]\ncommand=x\n", 2, "program:a b", NULL, "invalid name");
-        expect_error(SD "[supervisord]\nloglevel=loud\n", 3, "supervisord", "loglevel", "'loud'");
-        expect_error(SD "[unix_http_server]\nchmod=0700\n", 2, "unix_http_server", "file", "missing");
-        expect_error(SD "[inet_http_server]\nport=host:\n", 3, "inet_http_server", "port", "no port");
-        expect_error(SD "[inet_http_server]\nport=99999\n", 3, "inet_http_server", "port", "'99999'");
-        expect_error(SD "[group:g]\nprograms=a,nope\n[program:a]\ncommand=x\n", 3, "group:g", "programs",
-                     "program 'nope' is not defined");
-        expect_error(SD "[group:g]\npriority=1\n", 2, "group:g", "programs", "missing");
-        expect_error(SD "[group:g]\nprograms=a\n[program:a]\ncommand=x\n[program:g]\ncommand=y\n", 6, "program:g",
-                     NULL, "duplicate group name 'g'");
-        expect_error(SD "[group:g]\nprograms=a,b\n[program:a]\ncommand=x\nprocess_name=p\n"
-                     "[program:b]\ncommand=y\nprocess_name=p\npriority=1\n", 2, "group:g", NULL,
-                     "duplicate process name 'p'");
-        expect_error(SD "[program:web]\ncommand=x\nnot a key\n", 4, "program:web", NULL, "has no '=' or ':'");
-        expect_error(SD "[program:web]\ncommand=x\n=value\n", 4, "program:web", NULL, "without a name");
-        expect_error("key=1\n" SD, 1, NULL, NULL, "outside of any [section]");
-        expect_error(SD "[program:web\ncommand=x\n", 2, NULL, NULL, "no ']'");
-        expect_error(SD "[rpcinterface:x]\nfoo=1\n", 2, "rpcinterface:x", "supervisor.rpcinterface_factory",
-                     "missing");
-        expect_error(SD "[include]\nfoo=*.conf\n", 2, "include", "files", "no files");
+        const struct bad_conf *b = &bad_confs[_i];
+        expect_error(b->text, b->line, b->section, b->key, b->msgpart);
 }
 END_TEST
 
@@ -896,8 +926,8 @@ START_TEST(test_many_programs)
 }
 END_TEST
 
-static Suite *
-cfg_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("cfg");
         TCase *tc = tcase_create("core");
@@ -935,18 +965,8 @@ cfg_suite(void)
         suite_add_tcase(s, tc);
         tc = tcase_create("errors");
         tcase_add_checked_fixture(tc, setup, teardown);
-        tcase_add_test(tc, test_errors);
+        tcase_add_loop_test(tc, test_errors, 0, ARRAY_SIZE(bad_confs));
         tcase_add_test(tc, test_error_text_and_all_collected);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(cfg_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

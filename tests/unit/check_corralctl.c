@@ -5,6 +5,7 @@
 #include "cfg/cfg.h"
 #include "corralctl/cctl_text.h"
 #include "shared/util.h"
+#include "unit.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -277,9 +278,6 @@ START_TEST(test_client_errors)
 }
 END_TEST
 
-/* The suite; named as tests/unit/unit.h will have it, for the one main. */
-Suite *unit_suite(void);
-
 Suite *
 unit_suite(void)
 {
@@ -299,14 +297,4 @@ unit_suite(void)
         tcase_add_loop_test(tc, test_client_errors, 0, ARRAY_SIZE(client_bad));
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(unit_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fsm.h"
+#include "unit.h"
 
 /* Column order of the expected table. */
 static const enum proc_event cols[] = {
@@ -24,13 +25,13 @@ static const enum proc_event cols[] = {
 static const char *const expected[PROC__COUNT][NCOLS] = {
         /*               START              STOP                   SIGNAL          SPAWNED           SPAWN_FAILED                 STARTSECS                 EARLY                        EXPECTED                  UNEXPECTED                BACKOFF_EL        RETRIES_EX            STOP_TIMEOUT            KILL_FAILED */
         [PROC_STOPPED]  = { "STARTING:SPAWN", "!NOT_RUNNING",      "!NOT_RUNNING", "-",              "-",                         "-",                      "-",                         "-",                      "-",                      "-",              "-",                  "-",                    "-" },
-        [PROC_STARTING] = { "!ALREADY_STARTED", "STOPPING:STOP+ARMSTOP", "=:SIGUSER", "=:ARMSTART", "BACKOFF:RETRY+ARMBACKOFF", "RUNNING:RESET",       "BACKOFF:RETRY+ARMBACKOFF", "EXITED:RESET",          "EXITED:RESET",           "-",              "-",                  "-",                    "UNKNOWN" },
-        [PROC_RUNNING]  = { "!ALREADY_STARTED", "STOPPING:STOP+ARMSTOP", "=:SIGUSER", "-",         "-",                         "-",                      "EXITED:RESET",              "EXITED:RESET",           "EXITED:RESET",           "-",              "-",                  "-",                    "UNKNOWN" },
-        [PROC_BACKOFF]  = { "!ALREADY_STARTED", "STOPPED:RESET",   "!NOT_RUNNING",      "-",              "-",                         "-",                      "-",                         "-",                      "-",                      "STARTING:SPAWN", "FATAL:RESET",        "-",                    "-" },
-        [PROC_STOPPING] = { "!ABNORMAL_TERMINATION", "!NOT_RUNNING", "=:SIGUSER", "-",           "-",                         "-",                      "STOPPED:LEFTOVERS",         "STOPPED:LEFTOVERS",      "STOPPED:LEFTOVERS",      "-",              "-",                  "=:KILL+ARMSTOP",       "UNKNOWN" },
+        [PROC_STARTING] = { "!ALREADY_STARTED", "STOPPING:STOP+ARMSTOP", "=:SIGUSER", "=:ARMSTART", "BACKOFF:RETRY+ARMBACKOFF", "RUNNING:RESET+SUCCESS", "BACKOFF:QUICK+RETRY+ARMBACKOFF", "EXITED:EXITED+RESET", "EXITED:EXITED+RESET",    "-",              "-",                  "-",                    "UNKNOWN:UNKILL" },
+        [PROC_RUNNING]  = { "!ALREADY_STARTED", "STOPPING:STOP+ARMSTOP", "=:SIGUSER", "-",         "-",                         "-",                      "EXITED:EXITED+RESET",       "EXITED:EXITED+RESET",    "EXITED:EXITED+RESET",    "-",              "-",                  "-",                    "UNKNOWN:UNKILL" },
+        [PROC_BACKOFF]  = { "!ALREADY_STARTED", "STOPPED:RESET+UNSTOP", "!NOT_RUNNING", "-",            "-",                         "-",                      "-",                         "-",                      "-",                      "STARTING:SPAWN", "FATAL:RESET+GAVEUP", "-",                    "-" },
+        [PROC_STOPPING] = { "!ABNORMAL_TERMINATION", "!NOT_RUNNING", "=:SIGUSER", "-",           "-",                         "-",                      "STOPPED:STOPPEDEXIT+UNSTOP+UNKILL+LEFTOVERS", "STOPPED:STOPPEDEXIT+UNSTOP+UNKILL+LEFTOVERS", "STOPPED:STOPPEDEXIT+UNSTOP+UNKILL+LEFTOVERS", "-",   "-",                  "=:KILL+ARMSTOP",       "UNKNOWN:UNKILL" },
         [PROC_EXITED]   = { "STARTING:SPAWN", "!NOT_RUNNING",      "!NOT_RUNNING", "-",              "-",                         "-",                      "-",                         "-",                      "-",                      "-",              "-",                  "-",                    "-" },
         [PROC_FATAL]    = { "STARTING:SPAWN", "!NOT_RUNNING",      "!NOT_RUNNING", "-",              "-",                         "-",                      "-",                         "-",                      "-",                      "-",              "-",                  "-",                    "-" },
-        [PROC_UNKNOWN]  = { "!FAILED",        "!NOT_RUNNING",      "!NOT_RUNNING", "-",              "-",                         "-",                      "EXITED",                    "EXITED",                 "EXITED",                 "-",              "-",                  "-",                    "-" },
+        [PROC_UNKNOWN]  = { "!FAILED",        "!NOT_RUNNING",      "!NOT_RUNNING", "-",              "-",                         "-",                      "EXITED:EXITED",             "EXITED:EXITED",          "EXITED:EXITED",                 "-",              "-",                  "-",                    "-" },
 };
 
 static const struct { const char *name; unsigned bit; } actnames[] = {
@@ -44,6 +45,13 @@ static const struct { const char *name; unsigned bit; } actnames[] = {
         { "ARMSTART", ACT_ARM_STARTSECS },
         { "ARMBACKOFF", ACT_ARM_BACKOFF },
         { "ARMSTOP", ACT_ARM_STOPWAIT },
+        { "STOPPEDEXIT", ACT_EXIT_STOPPED },
+        { "QUICK", ACT_EXIT_QUICK },
+        { "EXITED", ACT_EXIT_EXITED },
+        { "UNSTOP", ACT_CLEAR_STOP },
+        { "UNKILL", ACT_CLEAR_KILLING },
+        { "SUCCESS", ACT_LOG_SUCCESS },
+        { "GAVEUP", ACT_LOG_GAVE_UP },
 };
 
 static const struct { const char *name; int code; } faultnames[] = {
@@ -220,8 +228,8 @@ START_TEST(test_classify_timer_kill)
 }
 END_TEST
 
-static Suite *
-fsm_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("fsm");
         TCase *tc = tcase_create("table");
@@ -236,14 +244,4 @@ fsm_suite(void)
         tcase_add_test(tc, test_classify_timer_kill);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(fsm_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

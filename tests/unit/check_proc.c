@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +19,10 @@
 
 #include "cfg/cfg.h"
 #include "core/proc.h"
+#include "core/procinfo.h"
 #include "core/spawn.h"
 #include "shared/util.h"
+#include "unit.h"
 
 static struct ev_loop *loop;
 static char logpath[64];
@@ -143,7 +146,6 @@ wait_state(struct proc *p, enum proc_state s, double timeout)
         return run_until(in_want, p, timeout);
 }
 
-static bool never(struct proc *p) { (void)p; return false; }
 
 static char *
 slurp(const char *path)
@@ -215,6 +217,59 @@ no_children(struct proc *unused)
         return none;
 }
 
+/* For a test that proves nothing happens: run the loop for secs (the bound: long enough for the
+ * thing that must not happen to have happened) and say whether p stayed in state s throughout. */
+static bool left_want(struct proc *p) { return p->state != want; }
+static bool
+stays(struct proc *p, enum proc_state s, double secs)
+{
+        want = s;
+        return !run_until(left_want, p, secs);
+}
+
+/* Live members of process group pgid (zombies do not count). */
+static int
+group_members(pid_t pgid)
+{
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        int n = 0;
+        char path[300], buf[512];
+
+        while ((e = readdir(d))) {
+                if (e->d_name[0] < '0' || e->d_name[0] > '9')
+                        continue;
+                snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+                FILE *f = fopen(path, "r");
+                if (!f)
+                        continue;
+                size_t len = fread(buf, 1, sizeof buf - 1, f);
+                fclose(f);
+                buf[len] = '\0';
+                char *rp = strrchr(buf, ')');
+                char st;
+                int ppid, pgrp;
+                if (rp && sscanf(rp + 1, " %c %d %d", &st, &ppid, &pgrp) == 3 && st != 'Z' && pgrp == pgid)
+                        n++;
+        }
+        closedir(d);
+        return n;
+}
+
+/* Wait until process group pgid has at least n live members (a shell has forked its children). */
+static pid_t want_pgid;
+static int want_members;
+static bool group_full(struct proc *p) { (void)p; return group_members(want_pgid) >= want_members; }
+static bool
+wait_group(pid_t pgid, int n, double timeout)
+{
+        want_pgid = pgid;
+        want_members = n;
+        return run_until(group_full, NULL, timeout);
+}
+
+static bool no_zombies(struct proc *p) { (void)p; return zombies() == 0; }
+
 /* Records every transition. */
 struct rec {
         struct proc_watch w;
@@ -265,7 +320,7 @@ START_TEST(test_backoff_to_fatal)
         ck_assert_int_eq(p->exitstatus, 0);
         ck_assert_int_eq(p->pid, 0);
         ck_assert_int_eq(p->backoff, 0);
-        char *d = proc_description(p, time_wall());
+        char *d = procinfo_description(p, time_wall());
         ck_assert_str_eq(d, "Exited too quickly (process log may have details)");
         free(d);
         ck_log("spawned: 'quick' with pid ");
@@ -287,7 +342,7 @@ START_TEST(test_running_then_exit)
         c->startsecs = 0;
         c->autorestart = CFG_AUTORESTART_NEVER;
         struct proc *p = proc_new(c, NULL);
-        char *d = proc_description(p, time_wall());
+        char *d = procinfo_description(p, time_wall());
         ck_assert_str_eq(d, "Not started");
         free(d);
 
@@ -297,7 +352,7 @@ START_TEST(test_running_then_exit)
         ck_assert_int_gt(p->pid, 0);
         ck_assert_ptr_eq(proc_by_pid(p->pid), p);
         ck_assert_int_eq(proc_start(p), FAULT_ALREADY_STARTED);
-        d = proc_description(p, p->start_time + 3);
+        d = procinfo_description(p, p->start_time + 3);
         char want_d[64];
         snprintf(want_d, sizeof want_d, "pid %d, uptime 0:00:03", (int)p->pid);
         ck_assert_str_eq(d, want_d);
@@ -312,11 +367,11 @@ START_TEST(test_running_then_exit)
         ck_log("success: exit5 entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)");
         ck_log("exited: exit5 (exit status 5; not expected)");
         /* EXITED shows the stop time, not the spawnerr */
-        d = proc_description(p, time_wall());
+        d = procinfo_description(p, time_wall());
         ck_assert(strlen(d) > 10 && (strstr(d, " AM") || strstr(d, " PM")));
         free(d);
-        /* autorestart=false: it stays EXITED */
-        ck_assert(!run_until(never, p, 0.3));
+        /* autorestart=false: it stays EXITED (a restart would come on the next iteration) */
+        ck_assert(stays(p, PROC_EXITED, 0.3));
         ck_assert_int_eq(p->state, PROC_EXITED);
         ck_assert_int_eq(zombies(), 0);
         proc_free(p);
@@ -377,8 +432,8 @@ START_TEST(test_stop_escalates_and_kills_leftovers)
         ck_assert_int_eq(p->state, PROC_RUNNING);
         pid_t pgid = p->pid;
         track(pgid);
-        /* let sh fork its sleep */
-        run_until(never, p, 0.2);
+        /* let sh set its trap and fork its sleep */
+        ck_assert(wait_group(pgid, 2, 5));
 
         double t0 = time_monotonic();
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
@@ -396,7 +451,7 @@ START_TEST(test_stop_escalates_and_kills_leftovers)
                 ev_run(loop, EVRUN_ONCE);
         ck_assert_int_eq(kill(-pgid, 0), -1);
         ck_assert_int_eq(errno, ESRCH);
-        run_until(never, p, 0.1);
+        ck_assert(run_until(no_zombies, p, 5));
         ck_assert_int_eq(zombies(), 0);
         proc_free(p);
         freecfg(c);
@@ -412,7 +467,7 @@ START_TEST(test_stop_exits_cleanly)
         ck_assert_int_eq(proc_start(p), FAULT_OK);
         pid_t pgid = p->pid;
         track(pgid);
-        run_until(never, p, 0.2);
+        ck_assert(wait_group(pgid, 2, 5));     /* the trap is set once the sleep is forked */
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
         ck_assert(wait_state(p, PROC_STOPPED, 5));
         ck_assert_int_eq(p->exitstatus, 0);
@@ -437,7 +492,7 @@ START_TEST(test_stopasgroup)
         ck_assert_int_eq(proc_start(p), FAULT_OK);
         pid_t pgid = p->pid;
         track(pgid);
-        run_until(never, p, 0.2);
+        ck_assert(wait_group(pgid, 3, 5));     /* sh and both sleeps */
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
         ck_assert(wait_state(p, PROC_STOPPED, 5));
         ck_log("stopped: grp (terminated by SIGTERM)");
@@ -470,7 +525,7 @@ START_TEST(test_missing_command)
         ck_assert_int_eq(r.seq[2], PROC_FATAL);
         ck_assert_str_eq(p->spawnerr, "can't find command 'nonexistent-cmd'");
         ck_log("spawnerr: can't find command 'nonexistent-cmd'");
-        char *d = proc_description(p, time_wall());
+        char *d = procinfo_description(p, time_wall());
         ck_assert_str_eq(d, "can't find command 'nonexistent-cmd'");
         free(d);
         proc_watch_remove(&r.w);
@@ -598,7 +653,7 @@ START_TEST(test_child_is_clean)
         ck_assert(strstr(env, "SUPERVISOR_SERVER_URL=unix:///tmp/corral-test.sock\n"));
         ck_assert(strstr(env, "FOO=bar\n"));
 
-        char *ns = proc_namespec(p);
+        char *ns = procinfo_namespec(p);
         ck_assert_str_eq(ns, "g:clean");
         free(ns);
         ck_assert_int_eq(proc_stop(p), FAULT_OK);
@@ -627,7 +682,8 @@ START_TEST(test_autorestart_and_suppression)
         proc_set_autorestart(false);
         ck_assert(wait_state(p, PROC_EXITED, 5));
         int n = count_in(&r, PROC_STARTING);
-        run_until(never, p, 0.3);
+        /* no restart while suppressed (an allowed one would come on the next iteration) */
+        ck_assert(stays(p, PROC_EXITED, 0.3));
         ck_assert_int_eq(count_in(&r, PROC_STARTING), n);
         ck_assert_int_eq(p->state, PROC_EXITED);
         /* the start that fell due happens once automatic starts are back */
@@ -648,8 +704,8 @@ START_TEST(test_backoff_held_back)
         ck_assert_int_eq(proc_start(p), FAULT_OK);
         ck_assert(wait_state(p, PROC_BACKOFF, 5));
         proc_set_autorestart(false);
-        /* the 1 s retry falls due but does not happen */
-        ck_assert(!run_until(never, p, 1.3));
+        /* the 1 s retry falls due but does not happen (bounded just past it) */
+        ck_assert(stays(p, PROC_BACKOFF, 1.3));
         ck_assert_int_eq(p->state, PROC_BACKOFF);
         ck_assert_int_eq(p->backoff, 1);
         proc_set_autorestart(true);
@@ -853,7 +909,6 @@ START_TEST(test_restart_queue)
         ck_assert(run_until(is_exited, p, 5));
         proc_watch_remove(&st.w);
         proc_free(p);           /* while queued */
-        run_until(never, NULL, 0.1);
         ck_assert(run_until(no_children, NULL, 10));
         freecfg(c);
 }
@@ -883,55 +938,94 @@ START_TEST(test_free_from_watcher)
 }
 END_TEST
 
+/* procinfo_description only formats: pose the process in each state directly (proc.h makes state
+ * const so that nothing but proc_set_state changes it in the daemon). */
+static void
+pose_state(struct proc *p, enum proc_state s)
+{
+        *(enum proc_state *)&p->state = s;
+}
+
 START_TEST(test_description_formats)
 {
         struct cfg_proc *c = mkcfg("d", "x");
         struct proc *p = proc_new(c, NULL);
         char *d;
 
-        p->state = PROC_RUNNING;
+        pose_state(p, PROC_RUNNING);
         p->pid = 42;
         p->start_time = 1000000.7;
-        d = proc_description(p, 1000000.7 + 86400 + 3661);
+        d = procinfo_description(p, 1000000.7 + 86400 + 3661);
         ck_assert_str_eq(d, "pid 42, uptime 1 day, 1:01:01");
         free(d);
-        d = proc_description(p, 1000000.0 + 3 * 86400 + 1);
+        d = procinfo_description(p, 1000000.0 + 3 * 86400 + 1);
         ck_assert_str_eq(d, "pid 42, uptime 3 days, 0:00:01");
         free(d);
-        d = proc_description(p, 1000000.0 + 36000 + 59);
+        d = procinfo_description(p, 1000000.0 + 36000 + 59);
         ck_assert_str_eq(d, "pid 42, uptime 10:00:59");
         free(d);
-        d = proc_description(p, 10);
+        d = procinfo_description(p, 10);
         ck_assert_str_eq(d, "pid 42, uptime 0:00:00");
         free(d);
-        p->state = PROC_FATAL;
-        d = proc_description(p, 0);
+        pose_state(p, PROC_FATAL);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "unknown error (try \"tail d\")");
         free(d);
-        p->state = PROC_STOPPING;
-        d = proc_description(p, 0);
+        pose_state(p, PROC_STOPPING);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "");
         free(d);
-        p->state = PROC_STOPPED;
+        pose_state(p, PROC_STOPPED);
         setenv("TZ", "UTC", 1);
         tzset();
         p->stop_time = 1795861200;      /* 2026-11-28 10:20:00 UTC */
-        d = proc_description(p, 0);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "Nov 28 10:20 AM");
         free(d);
         p->start_time = 0;
-        d = proc_description(p, 0);
+        d = procinfo_description(p, 0);
         ck_assert_str_eq(d, "Not started");
         free(d);
-        p->state = PROC_STOPPED;
+        pose_state(p, PROC_STOPPED);
         p->pid = 0;
         proc_free(p);
         freecfg(c);
 }
 END_TEST
 
-static Suite *
-proc_suite(void)
+START_TEST(test_procinfo_snapshot)
+{
+        struct cfg_proc *c = mkcfg("snap", "x");
+        free(c->group);
+        c->group = xstrdup("g");
+        struct proc *p = proc_new(c, NULL);
+        p->start_time = -1e12;                  /* the wire's ints are 32 bits: clamped */
+        p->stop_time = 1e12;
+        p->exitstatus = 3;
+        struct procinfo pi;
+        procinfo_init(&pi, p, 0.0 / 0.0);       /* NaN is 0 */
+        ck_assert_str_eq(pi.name, "snap");
+        ck_assert_str_eq(pi.group, "g");
+        ck_assert_str_eq(pi.namespec, "g:snap");
+        ck_assert_int_eq(pi.state, 0);
+        ck_assert_str_eq(pi.statename, "STOPPED");
+        ck_assert_int_eq(pi.pid, 0);
+        ck_assert_int_eq(pi.start, INT32_MIN);
+        ck_assert_int_eq(pi.stop, INT32_MAX);
+        ck_assert_int_eq(pi.now, 0);
+        ck_assert_int_eq(pi.exitstatus, 3);
+        ck_assert_str_eq(pi.spawnerr, "");
+        ck_assert_str_eq(pi.stdout_logfile, "");        /* NONE (a path: check_api_json) */
+        ck_assert_str_eq(pi.stderr_logfile, "");
+        procinfo_fini(&pi);
+        ck_assert_ptr_null(pi.namespec);
+        proc_free(p);
+        freecfg(c);
+}
+END_TEST
+
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("proc");
         TCase *tc = tcase_create("lifecycle");
@@ -969,16 +1063,7 @@ proc_suite(void)
         tc = tcase_create("describe");
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_description_formats);
+        tcase_add_test(tc, test_procinfo_snapshot);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(proc_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

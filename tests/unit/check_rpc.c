@@ -18,6 +18,7 @@
 #include "core/sup.h"
 #include "ctl/rpc.h"
 #include "shared/xmlrpc.h"
+#include "unit.h"
 
 #include "vectors.h"
 
@@ -813,8 +814,8 @@ START_TEST(test_cancel_pending)
 }
 END_TEST
 
-static Suite *
-rpc_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("rpc");
         TCase *tc = tcase_create("core");
@@ -843,14 +844,4 @@ rpc_suite(void)
         tcase_add_test(tc, test_cancel_pending);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(rpc_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

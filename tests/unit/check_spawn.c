@@ -18,6 +18,7 @@
 #include "core/spawn.h"
 #include "shared/signame.h"
 #include "shared/util.h"
+#include "unit.h"
 
 /* Workers to kill when the test process exits, also after a failed assertion (exit(1)). */
 static pid_t tracked[8];
@@ -441,8 +442,8 @@ START_TEST(test_pdeathsig)
 }
 END_TEST
 
-static Suite *
-spawn_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("spawn");
         TCase *tc = tcase_create("pure");
@@ -459,14 +460,4 @@ spawn_suite(void)
         tcase_add_test(tc, test_pdeathsig);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(spawn_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

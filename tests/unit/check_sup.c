@@ -6,12 +6,16 @@
 #include <ev.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cfg/cfg.h"
+#include "core/leftovers.h"
 #include "core/sup.h"
 #include "shared/util.h"
+#include "unit.h"
 
 static char dir[] = "/tmp/check_sup.XXXXXX";
 static char *path;
@@ -241,6 +245,37 @@ setup_many(void)
         free(text);
 }
 
+/* Issue 18: the clean-up killed libFuzzer's symbolizer. What descends from a worker (its own
+ * session) is killed; a child this process forked itself (same session) is left alone. */
+START_TEST(test_leftovers_spare_own_helpers)
+{
+        pid_t helper = fork();
+        ck_assert_int_ge(helper, 0);
+        if (helper == 0) {
+                pause();
+                _exit(0);
+        }
+        pid_t stray = fork();
+        ck_assert_int_ge(stray, 0);
+        if (stray == 0) {
+                (void)setsid();         /* as spawn does for every worker */
+                pause();
+                _exit(0);
+        }
+        /* Wait until the stray child is in its own session. */
+        for (int i = 0; i < 1000 && getsid(stray) != stray; i++)
+                usleep(1000);
+        ck_assert_int_eq(getsid(stray), stray);
+        ck_assert_uint_eq(leftovers_kill(), 1);
+        int st;
+        ck_assert_int_eq(waitpid(stray, &st, 0), stray);
+        ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+        ck_assert_int_eq(waitpid(helper, &st, WNOHANG), 0);    /* still alive */
+        kill(helper, SIGKILL);
+        ck_assert_int_eq(waitpid(helper, &st, 0), helper);
+}
+END_TEST
+
 START_TEST(test_many)
 {
         char buf[64];
@@ -257,8 +292,8 @@ START_TEST(test_many)
 }
 END_TEST
 
-static Suite *
-sup_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("sup");
         TCase *tc = tcase_create("core");
@@ -268,20 +303,11 @@ sup_suite(void)
         tcase_add_test(tc, test_reread_add_remove);
         tcase_add_test(tc, test_broken_config_changes_nothing);
         tcase_add_test(tc, test_restart_and_shutdown);
+        tcase_add_test(tc, test_leftovers_spare_own_helpers);
         suite_add_tcase(s, tc);
         tc = tcase_create("limits");
         tcase_add_checked_fixture(tc, setup_many, teardown);
         tcase_add_test(tc, test_many);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(sup_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -18,6 +18,7 @@
 #include "shared/text.h"
 #include "shared/util.h"
 #include "shared/xmlrpc.h"
+#include "unit.h"
 
 #include "vectors.h"
 
@@ -204,30 +205,35 @@ START_TEST(test_params_optional)
 }
 END_TEST
 
+/* Requests the decoder must refuse, one loop iteration each (one failure does not hide the rest). */
+static const char *const malformed[] = {
+        "",
+        "hello",
+        "<methodCall><methodName>x.y</methodName>",             /* truncated */
+        "<methodCall><params/></methodCall>",                   /* no name */
+        "<methodCall><methodName></methodName></methodCall>",   /* empty name */
+        "<methodResponse><params/></methodResponse>",
+        "<methodCall><methodName>a.b</methodName><params><param><value><int>x</int>"
+          "</value></param></params></methodCall>",
+        "<methodCall><methodName>a.b</methodName><params><param><value><int>99999999999999999999"
+          "</int></value></param></params></methodCall>",
+        "<methodCall><methodName>a.b</methodName><params><param><value><double>1.5x</double>"
+          "</value></param></params></methodCall>",
+        "<methodCall><methodName>a.b</methodName><params><param><value><wat>1</wat>"
+          "</value></param></params></methodCall>",
+        "<methodCall><methodName>a.b</methodName><params><param><value><array/>"
+          "</value></param></params></methodCall>",
+        "<methodCall><methodName>a.b</methodName><params><param><value><struct><member>"
+          "<name>x</name></member></struct></value></param></params></methodCall>",
+        "<methodCall><methodName>a.b</methodName><params><param/></params></methodCall>",
+        "<methodCall><methodName>a.b</methodName><params><param><value><base64>QQ=x"
+          "</base64></value></param></params></methodCall>",
+        "<methodCall><methodName>a.b</methodName></methodCall>\xff",
+};
+
 START_TEST(test_malformed)
 {
-        parse_fails("");
-        parse_fails("hello");
-        parse_fails("<methodCall><methodName>x.y</methodName>");                 /* truncated */
-        parse_fails("<methodCall><params/></methodCall>");                          /* no name */
-        parse_fails("<methodCall><methodName></methodName></methodCall>");         /* empty name */
-        parse_fails("<methodResponse><params/></methodResponse>");
-        parse_fails("<methodCall><methodName>a.b</methodName><params><param><value><int>x</int>"
-                    "</value></param></params></methodCall>");
-        parse_fails("<methodCall><methodName>a.b</methodName><params><param><value><int>99999999999999999999"
-                    "</int></value></param></params></methodCall>");
-        parse_fails("<methodCall><methodName>a.b</methodName><params><param><value><double>1.5x</double>"
-                    "</value></param></params></methodCall>");
-        parse_fails("<methodCall><methodName>a.b</methodName><params><param><value><wat>1</wat>"
-                    "</value></param></params></methodCall>");
-        parse_fails("<methodCall><methodName>a.b</methodName><params><param><value><array/>"
-                    "</value></param></params></methodCall>");
-        parse_fails("<methodCall><methodName>a.b</methodName><params><param><value><struct><member>"
-                    "<name>x</name></member></struct></value></param></params></methodCall>");
-        parse_fails("<methodCall><methodName>a.b</methodName><params><param/></params></methodCall>");
-        parse_fails("<methodCall><methodName>a.b</methodName><params><param><value><base64>QQ=x"
-                    "</base64></value></param></params></methodCall>");
-        parse_fails("<methodCall><methodName>a.b</methodName></methodCall>\xff");
+        parse_fails(malformed[_i]);
 }
 END_TEST
 
@@ -454,30 +460,34 @@ START_TEST(test_confpath_missing)
 }
 END_TEST
 
-START_TEST(test_text_utf8)
+static const struct { const char *s; size_t len, utf8, xml; } utf8_cases[] = {
+        { "a", 1, 1, 1 },
+        { "\t", 1, 1, 1 }, { "\n", 1, 1, 1 }, { "\r", 1, 1, 1 },
+        { "\x01", 1, 1, 0 }, { "\x1f", 1, 1, 0 }, { "\x7f", 1, 1, 1 },
+        { "\xc3\xa9", 2, 2, 2 },                      /* é */
+        { "\xc3", 1, 0, 0 },                           /* truncated */
+        { "\xc0\xaf", 2, 0, 0 }, { "\xc1\xbf", 2, 0, 0 },   /* overlong */
+        { "\xe0\x80\xaf", 3, 0, 0 },                 /* overlong */
+        { "\xe2\x82\xac", 3, 3, 3 },                 /* € */
+        { "\xed\xa0\x80", 3, 0, 0 },                 /* surrogate */
+        { "\xef\xbf\xbd", 3, 3, 3 },                 /* U+FFFD */
+        { "\xef\xbf\xbe", 3, 3, 0 }, { "\xef\xbf\xbf", 3, 3, 0 },   /* U+FFFE/F */
+        { "\xf0\x9f\x98\x80", 4, 4, 4 },            /* U+1F600 */
+        { "\xf0\x8f\xbf\xbf", 4, 0, 0 },            /* overlong */
+        { "\xf4\x90\x80\x80", 4, 0, 0 },            /* > U+10FFFF */
+        { "\xf5\x80\x80\x80", 4, 0, 0 }, { "\xff", 1, 0, 0 }, { "\x80", 1, 0, 0 },
+        { "\xe2\x82", 2, 0, 0 },                      /* truncated */
+};
+
+START_TEST(test_text_utf8_case)
 {
-        static const struct { const char *s; size_t len, utf8, xml; } cases[] = {
-                { "a", 1, 1, 1 },
-                { "\t", 1, 1, 1 }, { "\n", 1, 1, 1 }, { "\r", 1, 1, 1 },
-                { "\x01", 1, 1, 0 }, { "\x1f", 1, 1, 0 }, { "\x7f", 1, 1, 1 },
-                { "\xc3\xa9", 2, 2, 2 },                      /* é */
-                { "\xc3", 1, 0, 0 },                           /* truncated */
-                { "\xc0\xaf", 2, 0, 0 }, { "\xc1\xbf", 2, 0, 0 },   /* overlong */
-                { "\xe0\x80\xaf", 3, 0, 0 },                 /* overlong */
-                { "\xe2\x82\xac", 3, 3, 3 },                 /* € */
-                { "\xed\xa0\x80", 3, 0, 0 },                 /* surrogate */
-                { "\xef\xbf\xbd", 3, 3, 3 },                 /* U+FFFD */
-                { "\xef\xbf\xbe", 3, 3, 0 }, { "\xef\xbf\xbf", 3, 3, 0 },   /* U+FFFE/F */
-                { "\xf0\x9f\x98\x80", 4, 4, 4 },            /* U+1F600 */
-                { "\xf0\x8f\xbf\xbf", 4, 0, 0 },            /* overlong */
-                { "\xf4\x90\x80\x80", 4, 0, 0 },            /* > U+10FFFF */
-                { "\xf5\x80\x80\x80", 4, 0, 0 }, { "\xff", 1, 0, 0 }, { "\x80", 1, 0, 0 },
-                { "\xe2\x82", 2, 0, 0 },                      /* truncated */
-        };
-        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-                ck_assert_msg(text_utf8_len(cases[i].s, cases[i].len) == cases[i].utf8, "utf8 case %zu", i);
-                ck_assert_msg(text_xml_char_len(cases[i].s, cases[i].len) == cases[i].xml, "xml case %zu", i);
-        }
+        ck_assert_msg(text_utf8_len(utf8_cases[_i].s, utf8_cases[_i].len) == utf8_cases[_i].utf8, "utf8 case %d", _i);
+        ck_assert_msg(text_xml_char_len(utf8_cases[_i].s, utf8_cases[_i].len) == utf8_cases[_i].xml, "xml case %d", _i);
+}
+END_TEST
+
+START_TEST(test_text_utf8_fix)
+{
         size_t n = 99;
         ck_assert_ptr_null(text_utf8_fix("caf\xc3\xa9", 5, &n));
         ck_assert_int_eq(n, 99);
@@ -485,6 +495,16 @@ START_TEST(test_text_utf8)
         ck_assert_str_eq(f, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
         ck_assert_int_eq(n, 8);
         free(f);
+}
+END_TEST
+
+static const char *const bad_signames[] = { "", "SIG", "FOO", "TERMX", "SIGSIGTERM", "DFL", "15" };
+
+START_TEST(test_signame_bad)
+{
+        int sig;
+        ck_assert_msg(signame_parse(bad_signames[_i], strlen(bad_signames[_i]), &sig) == -EINVAL, "'%s'",
+                      bad_signames[_i]);
 }
 END_TEST
 
@@ -516,11 +536,6 @@ START_TEST(test_signame)
                 int sig = -1;
                 ck_assert_msg(signame_parse(ok[i].s, strlen(ok[i].s), &sig) == 0, "'%s'", ok[i].s);
                 ck_assert_msg(sig == ok[i].sig, "'%s' → %d", ok[i].s, sig);
-        }
-        static const char *const bad[] = { "", "SIG", "FOO", "TERMX", "SIGSIGTERM", "DFL", "15" };
-        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-                int sig;
-                ck_assert_msg(signame_parse(bad[i], strlen(bad[i]), &sig) == -EINVAL, "'%s'", bad[i]);
         }
         int sig;
         ck_assert_int_eq(signame_parse("TERM and more", 4, &sig), 0);
@@ -570,8 +585,8 @@ START_TEST(test_strmap)
 }
 END_TEST
 
-static Suite *
-xmlrpc_suite(void)
+Suite *
+unit_suite(void)
 {
         Suite *s = suite_create("xmlrpc");
         TCase *tc = tcase_create("vectors");
@@ -587,26 +602,18 @@ xmlrpc_suite(void)
         tcase_add_test(tc, test_response_parse);
         suite_add_tcase(s, tc);
         tc = tcase_create("errors");
-        tcase_add_test(tc, test_malformed);
+        tcase_add_loop_test(tc, test_malformed, 0, sizeof malformed / sizeof malformed[0]);
         tcase_add_test(tc, test_billion_laughs);
         tcase_add_test(tc, test_deep_nesting);
         suite_add_tcase(s, tc);
         tc = tcase_create("shared");
         tcase_add_test(tc, test_proc_state_codes);
         tcase_add_test(tc, test_confpath_missing);
-        tcase_add_test(tc, test_text_utf8);
+        tcase_add_loop_test(tc, test_text_utf8_case, 0, sizeof utf8_cases / sizeof utf8_cases[0]);
+        tcase_add_test(tc, test_text_utf8_fix);
         tcase_add_test(tc, test_signame);
+        tcase_add_loop_test(tc, test_signame_bad, 0, sizeof bad_signames / sizeof bad_signames[0]);
         tcase_add_test(tc, test_strmap);
         suite_add_tcase(s, tc);
         return s;
-}
-
-int
-main(void)
-{
-        SRunner *sr = srunner_create(xmlrpc_suite());
-        srunner_run_all(sr, CK_NORMAL);
-        int failed = srunner_ntests_failed(sr);
-        srunner_free(sr);
-        return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: MIT */
+/* cfg_program — [program:x] and [group:x] sections turned into the config's groups of processes
+ * (numprocs expansion, per-process environment, priorities, duplicate names). Pure: errors and
+ * warnings go to the context. */
+#include "cfg/cfg.h"
+#include "cfg/cfg_int.h"
+#include "cfg/cfg_value.h"
+#include "shared/util.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* --- environment merging ---------------------------------------------------------------------- */
+
+/* base then add; a key in add replaces base's in place. Returns a new vector. */
+static char **
+env_merge(char *const *base, char *const *add)
+{
+        size_t nb = strv_len(base), na = strv_len(add);
+        char **out = xcalloc(nb + na + 1, sizeof *out);
+        size_t n = 0;
+        for (size_t i = 0; i < nb; i++)
+                out[n++] = xstrdup(base[i]);
+        for (size_t i = 0; i < na; i++) {
+                size_t kl = strcspn(add[i], "=");
+                size_t j;
+                for (j = 0; j < n; j++)
+                        if (!strncmp(out[j], add[i], kl + 1))
+                                break;
+                if (j < n) {
+                        free(out[j]);
+                        out[j] = xstrdup(add[i]);
+                } else {
+                        out[n++] = xstrdup(add[i]);
+                }
+        }
+        return out;
+}
+
+/* --- programs --------------------------------------------------------------------------------- */
+
+static void
+get_log(struct cfg_ctx *c, const struct cfg_section *s, struct cfg_key_scope *sc,
+        const char *ch, struct cfg_log *l)
+{
+        char key[64];
+        const struct cfg_kv *kv;
+        snprintf(key, sizeof key, "%s_logfile", ch);
+        char *v = cfg_key_raw(c, s, key, sc, &kv);
+        l->kind = CFG_LOG_AUTO;
+        l->path = NULL;
+        bool syslog_magic = false;
+        if (v) {
+                if (!strcasecmp(v, "none") || !strcasecmp(v, "off")) {
+                        l->kind = CFG_LOG_NONE;
+                } else if (!strcasecmp(v, "auto")) {
+                        l->kind = CFG_LOG_AUTO;
+                } else if (!strcasecmp(v, "syslog")) {
+                        l->kind = CFG_LOG_NONE;
+                        syslog_magic = true;
+                } else {
+                        l->kind = CFG_LOG_PATH;
+                        l->path = cfg_key_dirpath(c, s, kv, v);
+                }
+                free(v);
+        }
+        snprintf(key, sizeof key, "%s_logfile_maxbytes", ch);
+        l->maxbytes = cfg_key_bytes(c, s, key, sc, CFG_DEFAULT_MAXBYTES);
+        snprintf(key, sizeof key, "%s_logfile_backups", ch);
+        l->backups = (int)cfg_key_int(c, s, key, sc, 10);
+        snprintf(key, sizeof key, "%s_syslog", ch);
+        l->syslog = cfg_key_bool(c, s, key, sc, false) || syslog_magic;
+}
+
+void
+cfg_proc_free(struct cfg_proc *p)
+{
+        if (!p)
+                return;
+        free(p->name);
+        free(p->group);
+        free(p->program);
+        free(p->command);
+        strv_free(p->argv);
+        free(p->exec_path);
+        strv_free(p->environment);
+        free(p->directory);
+        free(p->user);
+        free(p->groups);
+        free(p->out.path);
+        free(p->err.path);
+        free(p->serverurl);
+        free(p->file);
+        free(p);
+}
+
+struct procvec {
+        struct cfg_proc **v;
+        size_t n, cap;
+};
+
+static void
+pv_push(struct procvec *pv, struct cfg_proc *p)
+{
+        if (pv->n == pv->cap) {
+                pv->cap = pv->cap ? pv->cap * 2 : 8;
+                pv->v = xrealloc(pv->v, pv->cap * sizeof *pv->v);
+        }
+        pv->v[pv->n++] = p;
+}
+
+/* One [program:x] as members of group gname: its numprocs processes appended to pv.
+ * Returns false on an error (recorded); *ret_priority is the program's priority. */
+static bool
+build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section *s, const char *gname,
+              struct procvec *pv, int *ret_priority)
+{
+        const char *pname = s->name + strlen("program:");
+        char *msg;
+        if (cfg_check_name(pname, &msg) < 0) {
+                cfg_key_err_sec(c, s, NULL, "%s", msg);
+                free(msg);
+                return false;
+        }
+        struct cfg_key_scope sc;
+        cfg_key_scope_init(&sc, c);
+        sc.vars.env[1] = cfg->sd.environment;
+        cfg_key_scope_add(&sc, "program_name", pname, 0);
+        cfg_key_scope_add(&sc, "group_name", gname, 0);
+        cfg_key_scope_add(&sc, "host_node_name", c->host, 0);
+        size_t nerr0 = c->errs->n;
+
+        long numprocs = cfg_key_int(c, s, "numprocs", &sc, 1);
+        if (numprocs < 0 || numprocs > 100000) {     /* 0 is legal: a group without processes */
+                cfg_key_err(c, s, cfg_section_get(s, "numprocs"), "must be between 0 and 100000");
+                numprocs = 1;
+        }
+        long start = cfg_key_int(c, s, "numprocs_start", &sc, 0);
+        const struct cfg_kv *pnkv = cfg_section_get(s, "process_name");
+        const char *pnraw = pnkv ? pnkv->val : "%(program_name)s";
+        if (numprocs > 1 && !strstr(pnraw, "%(process_num)")) {
+                if (pnkv)
+                        cfg_key_err(c, s, pnkv, "must contain %%(process_num) when numprocs > 1");
+                else
+                        cfg_key_err_sec(c, s, "process_name", "must contain %%(process_num) when numprocs > 1 "
+                                "(the default %%(program_name)s does not)");
+        }
+        bool stopasgroup = cfg_key_bool(c, s, "stopasgroup", &sc, false);
+        bool killasgroup = cfg_key_bool(c, s, "killasgroup", &sc, stopasgroup);
+        if (stopasgroup && !killasgroup)
+                cfg_key_err(c, s, cfg_section_get(s, "killasgroup"),
+                       "can't set stopasgroup=true and killasgroup=false");
+        if (!cfg_section_get(s, "command"))
+                cfg_key_err_sec(c, s, "command", "missing, every program needs one");
+        if (c->errs->n > nerr0)
+                return false;
+
+        /* Keys supervisord reads once per section, before process_num and numprocs exist. */
+        struct cfg_proc t = { 0 };
+        const struct cfg_kv *kv;
+        t.priority = (int)cfg_key_int(c, s, "priority", &sc, 999);
+        t.autostart = cfg_key_bool(c, s, "autostart", &sc, true);
+        t.autorestart = CFG_AUTORESTART_UNEXPECTED;
+        char *v = cfg_key_raw(c, s, "autorestart", &sc, &kv);
+        if (v) {
+                bool b;
+                if (cfg_parse_bool(v, &b) == 0)
+                        t.autorestart = b ? CFG_AUTORESTART_ALWAYS : CFG_AUTORESTART_NEVER;
+                else if (!strcasecmp(v, "unexpected"))
+                        t.autorestart = CFG_AUTORESTART_UNEXPECTED;
+                else
+                        cfg_key_err(c, s, kv, "'%s' is not true, false or unexpected", v);
+                free(v);
+        }
+        t.startsecs = (int)cfg_key_int(c, s, "startsecs", &sc, 1);
+        t.startretries = (int)cfg_key_int(c, s, "startretries", &sc, 3);
+        t.stopsignal = SIGTERM;
+        v = cfg_key_raw(c, s, "stopsignal", &sc, &kv);
+        if (v) {
+                if (cfg_parse_signal(v, &t.stopsignal) < 0) {
+                        cfg_key_err(c, s, kv, "'%s' is not a signal name or number", v);
+                        t.stopsignal = SIGTERM;
+                }
+                free(v);
+        }
+        t.stopwaitsecs = (int)cfg_key_int(c, s, "stopwaitsecs", &sc, 10);
+        t.stopasgroup = stopasgroup;
+        t.killasgroup = killasgroup;
+        t.exitcodes[0] = 1;
+        v = cfg_key_raw(c, s, "exitcodes", &sc, &kv);
+        if (v) {
+                if (cfg_parse_exitcodes(v, t.exitcodes) < 0)
+                        cfg_key_err(c, s, kv, "'%s' is not a list of exit codes (0-255)", v);
+                free(v);
+        }
+        t.redirect_stderr = cfg_key_bool(c, s, "redirect_stderr", &sc, false);
+        t.out.capture_maxbytes = cfg_key_bytes(c, s, "stdout_capture_maxbytes", &sc, 0);
+        t.out.events_enabled = cfg_key_bool(c, s, "stdout_events_enabled", &sc, false);
+        t.err.capture_maxbytes = cfg_key_bytes(c, s, "stderr_capture_maxbytes", &sc, 0);
+        t.err.events_enabled = cfg_key_bool(c, s, "stderr_events_enabled", &sc, false);
+        v = cfg_key_str(c, s, "serverurl", &sc, NULL);
+        if (v) {
+                char *u = v + strspn(v, " \t");
+                if (!*u || (!strncasecmp(u, "auto", 4) && !u[4 + strspn(u + 4, " \t")])) {
+                        free(v);
+                        v = NULL;
+                }
+        }
+        t.serverurl = v;                /* NULL: AUTO (also for an empty value, as supervisord) */
+        t.user = cfg_key_str(c, s, "user", &sc, NULL);
+        if (t.user && c->opt->resolve_users) {
+                if (cfg_resolve_user(t.user, &t.uid, &t.gid, &t.groups, &t.ngroups, &msg) < 0) {
+                        cfg_key_err(c, s, cfg_section_get(s, "user"), "%s", msg);
+                        free(msg);
+                } else {
+                        t.has_uid = true;
+                }
+        }
+        t.umask = cfg_key_octal(c, s, "umask", &sc, -1);
+        t.pdeathsig = cfg_key_bool(c, s, "pdeathsig", &sc, true);
+        *ret_priority = t.priority;
+        if (c->errs->n > nerr0) {
+                free(t.serverurl);
+                free(t.user);
+                free(t.groups);
+                return false;
+        }
+
+        /* Per process: everything else, with process_num, numprocs and the program's environment. */
+        cfg_key_scope_add(&sc, "process_num", NULL, 0);
+        cfg_key_scope_add(&sc, "numprocs", NULL, numprocs);
+        size_t ipn = sc.vars.n - 2;
+        for (long i = 0; i < numprocs; i++) {
+                struct cfg_proc *p = xcalloc(1, sizeof *p);
+                *p = t;
+                p->serverurl = t.serverurl ? xstrdup(t.serverurl) : NULL;
+                p->user = t.user ? xstrdup(t.user) : NULL;
+                if (t.groups) {
+                        p->groups = xmalloc((size_t)t.ngroups * sizeof *p->groups);
+                        memcpy(p->groups, t.groups, (size_t)t.ngroups * sizeof *p->groups);
+                }
+                sc.v[ipn].n = start + i;
+                sc.vars.env[2] = NULL;
+                char **penv = NULL;
+                char *env = cfg_key_raw(c, s, "environment", &sc, &kv);
+                if (env) {
+                        if (cfg_parse_environment(env, &penv, &msg) < 0)
+                                cfg_add_error(c, kv->file->path, kv->line, s->name, kv->key, msg);
+                        free(env);
+                }
+                sc.vars.env[2] = penv;          /* its own entries, for its other keys */
+                p->environment = env_merge(cfg->sd.environment, penv);
+
+                p->program = xstrdup(pname);
+                p->group = xstrdup(gname);
+                p->process_num = (int)(start + i);
+                p->file = xstrdup(s->file->path);
+                p->line = s->line;
+                p->name = cfg_key_str(c, s, "process_name", &sc, NULL);
+                if (!p->name) {
+                        char *d;
+                        sc.v[0].s = s->file->dir;
+                        p->name = cfg_expand(pnraw, &sc.vars, &d, &msg) == 0 ? d : (free(msg), xstrdup(pname));
+                }
+                if (cfg_check_name(p->name, &msg) < 0) {
+                        cfg_key_err(c, s, pnkv ? pnkv : cfg_section_get(s, "command"), "%s", msg);
+                        free(msg);
+                }
+                p->command = cfg_key_str(c, s, "command", &sc, NULL);
+                if (p->command) {
+                        if (cfg_split_command(p->command, &p->argv, &msg) < 0) {
+                                cfg_key_err(c, s, cfg_section_get(s, "command"), "%s", msg);
+                                free(msg);
+                        } else {
+                                p->exec_path = cfg_resolve_exec(c->envp, p->argv[0]);
+                        }
+                }
+                p->directory = cfg_key_str(c, s, "directory", &sc, NULL);
+                get_log(c, s, &sc, "stdout", &p->out);
+                get_log(c, s, &sc, "stderr", &p->err);
+                if (i == 0) {
+                        if (p->out.kind == CFG_LOG_AUTO && !p->out.maxbytes)
+                                cfg_key_warn(c, s, cfg_section_get(s, "stdout_logfile_maxbytes"),
+                                        "AUTO logging used for stdout_logfile without rollover, set maxbytes > 0 "
+                                        "to avoid filling up filesystem unintentionally");
+                        if (p->err.kind == CFG_LOG_AUTO && !p->err.maxbytes && !p->redirect_stderr)
+                                cfg_key_warn(c, s, cfg_section_get(s, "stderr_logfile_maxbytes"),
+                                        "AUTO logging used for stderr_logfile without rollover, set maxbytes > 0 "
+                                        "to avoid filling up filesystem unintentionally");
+                        if (p->redirect_stderr && p->err.kind == CFG_LOG_PATH)
+                                cfg_key_warn(c, s, cfg_section_get(s, "stderr_logfile"),
+                                        "redirect_stderr=true but stderr_logfile has also been set to a "
+                                        "filename, the filename has been ignored");
+                }
+                if (p->redirect_stderr) {       /* never an stderr logfile when redirected */
+                        p->err.kind = CFG_LOG_NONE;
+                        free(p->err.path);
+                        p->err.path = NULL;
+                }
+                strv_free(penv);
+                if (c->errs->n > nerr0) {       /* report a bad key once, not once per process */
+                        cfg_proc_free(p);
+                        break;
+                }
+                pv_push(pv, p);
+        }
+        free(t.serverurl);
+        free(t.user);
+        free(t.groups);
+        return c->errs->n == nerr0;
+}
+
+/* --- groups ----------------------------------------------------------------------------------- */
+
+static int
+cmp_proc(const void *a, const void *b)
+{
+        const struct cfg_proc *x = *(struct cfg_proc *const *)a, *y = *(struct cfg_proc *const *)b;
+        if (x->priority != y->priority)
+                return x->priority < y->priority ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+static int
+cmp_proc_name(const void *a, const void *b)
+{
+        return strcmp((*(struct cfg_proc *const *)a)->name, (*(struct cfg_proc *const *)b)->name);
+}
+
+static int
+cmp_group(const void *a, const void *b)
+{
+        const struct cfg_group *x = *(struct cfg_group *const *)a, *y = *(struct cfg_group *const *)b;
+        if (x->priority != y->priority)
+                return x->priority < y->priority ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+static int
+cmp_group_name(const void *a, const void *b)
+{
+        return strcmp((*(struct cfg_group *const *)a)->name, (*(struct cfg_group *const *)b)->name);
+}
+
+static void
+add_group(struct cfg_ctx *c, struct cfg *cfg, const struct cfg_section *s, const char *name, int priority,
+          bool explicit_group, struct procvec *pv)
+{
+        if (!pv->v)                     /* numprocs=0: an empty, non-NULL array */
+                pv->v = xcalloc(1, sizeof *pv->v);
+        qsort(pv->v, pv->n, sizeof *pv->v, cmp_proc_name);
+        for (size_t i = 1; i < pv->n; i++)
+                if (!strcmp(pv->v[i - 1]->name, pv->v[i]->name))
+                        cfg_key_err_sec(c, s, NULL, "duplicate process name '%s' in group '%s'", pv->v[i]->name, name);
+        qsort(pv->v, pv->n, sizeof *pv->v, cmp_proc);
+        struct cfg_group *g = xcalloc(1, sizeof *g);
+        g->name = xstrdup(name);
+        g->priority = priority;
+        g->explicit_group = explicit_group;
+        g->procs = pv->v;
+        g->nprocs = pv->n;
+        cfg->groups = xrealloc(cfg->groups, (cfg->ngroups + 1) * sizeof *cfg->groups);
+        cfg->groups[cfg->ngroups++] = g;
+}
+
+void
+cfg_program_build(struct cfg_ctx *c, struct cfg *cfg)
+{
+        size_t nsec = c->st.nsec;
+        bool *grouped = xcalloc(nsec + 1, sizeof *grouped);
+        for (size_t i = 0; i < nsec; i++) {
+                const struct cfg_section *s = &c->st.sec[i];
+                if (!cfg_has_prefix(s->name, "group:"))
+                        continue;
+                const char *gname = s->name + strlen("group:");
+                char *msg;
+                if (cfg_check_name(gname, &msg) < 0) {
+                        cfg_key_err_sec(c, s, NULL, "%s", msg);
+                        free(msg);
+                        continue;
+                }
+                struct cfg_key_scope sc;
+                cfg_key_scope_init(&sc, c);
+                sc.vars.env[1] = cfg->sd.environment;
+                int prio = (int)cfg_key_int(c, s, "priority", &sc, 999);
+                const struct cfg_kv *kv;
+                char *progs = cfg_key_raw(c, s, "programs", &sc, &kv);
+                if (!progs) {
+                        if (!cfg_section_get(s, "programs"))
+                                cfg_key_err_sec(c, s, "programs", "missing, a [group] needs a list of programs");
+                        continue;
+                }
+                struct procvec pv = { 0 };
+                char *save;
+                for (char *t = strtok_r(progs, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                        while (*t == ' ' || *t == '\t' || *t == '\n')
+                                t++;
+                        size_t l = strlen(t);
+                        while (l && (t[l - 1] == ' ' || t[l - 1] == '\t' || t[l - 1] == '\n'))
+                                t[--l] = '\0';
+                        if (!*t)
+                                continue;
+                        char *sname = xasprintf("program:%s", t);
+                        const struct cfg_section *ps = cfg_store_find(c, sname);
+                        free(sname);
+                        if (!ps) {
+                                cfg_key_err(c, s, kv, "program '%s' is not defined", t);
+                                continue;
+                        }
+                        grouped[ps - c->st.sec] = true;
+                        int pprio;
+                        (void)build_program(c, cfg, ps, gname, &pv, &pprio);
+                }
+                free(progs);
+                add_group(c, cfg, s, gname, prio, true, &pv);
+        }
+        for (size_t i = 0; i < nsec; i++) {
+                const struct cfg_section *s = &c->st.sec[i];
+                if (!cfg_has_prefix(s->name, "program:") || grouped[i])
+                        continue;
+                const char *pname = s->name + strlen("program:");
+                struct procvec pv = { 0 };
+                int prio = 999;         /* a lone program's group has the program's priority */
+                if (!build_program(c, cfg, s, pname, &pv, &prio)) {
+                        for (size_t j = 0; j < pv.n; j++)
+                                cfg_proc_free(pv.v[j]);
+                        free(pv.v);
+                        continue;
+                }
+                add_group(c, cfg, s, pname, prio, false, &pv);
+        }
+        free(grouped);
+        if (cfg->ngroups)
+                qsort(cfg->groups, cfg->ngroups, sizeof *cfg->groups, cmp_group);
+        cfg->groups_by_name = xcalloc(cfg->ngroups + 1, sizeof *cfg->groups_by_name);
+        if (cfg->ngroups) {
+                memcpy(cfg->groups_by_name, cfg->groups, cfg->ngroups * sizeof *cfg->groups);
+                qsort(cfg->groups_by_name, cfg->ngroups, sizeof *cfg->groups_by_name, cmp_group_name);
+        }
+        for (size_t i = 1; i < cfg->ngroups; i++) {
+                const char *n = cfg->groups_by_name[i]->name;
+                if (!strcmp(cfg->groups_by_name[i - 1]->name, n)) {
+                        char *sec = xasprintf("program:%s", n);
+                        const struct cfg_section *s = cfg_store_find(c, sec);
+                        free(sec);
+                        cfg_add_error(c, s ? s->file->path : cfg->path, s ? s->line : 0, s ? s->name : NULL, NULL,
+                                      xasprintf("duplicate group name '%s' (a [group:%s] and a [program:%s])",
+                                                n, n, n));
+                }
+        }
+}

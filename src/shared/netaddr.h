@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* netaddr — what corral decides about a socket address. */
+#ifndef CORRAL_NETADDR_H
+#define CORRAL_NETADDR_H
+
+#include <stdbool.h>
+
+struct sockaddr;
+
+/* 127.0.0.0/8, ::1, or ::ffff:127.x.y.z. */
+bool netaddr_is_loopback(const struct sockaddr *sa);
+
+#endif
