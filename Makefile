@@ -67,6 +67,8 @@ A_shared := $(call lib_of,shared)
 A_cfg    := $(call lib_of,cfg) $(A_shared)
 A_core   := $(call lib_of,core) $(A_cfg)
 A_ctl    := $(call lib_of,ctl) $(A_core)
+# The client: its objects but main.o as an archive, so that its unit test links them too.
+A_corralctl := $(call lib_of,corralctl) $(A_cfg)
 
 UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -91,6 +93,7 @@ $(B)/tests/%.o: tests/unit/%.c
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
 
 $(foreach l,$(LAYERS),$(eval $(call lib_of,$(l)): $(call obj_of,$(l))))
+$(call lib_of,corralctl): $(filter-out %/main.o,$(call obj_of,corralctl))
 # An archive: a check_*.c that still has a main of its own links without it.
 $(UNIT_MAIN): $(B)/tests/main.o
 	@$(if $(Q),echo "  AR      $@")
@@ -103,7 +106,7 @@ $(B)/corrald: $(call obj_of,corrald) $(A_ctl)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_corrald)
 
-$(B)/corralctl: $(call obj_of,corralctl) $(A_cfg)
+$(B)/corralctl: $(B)/obj/corralctl/main.o $(A_corralctl)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_corralctl)
 
@@ -128,6 +131,7 @@ $(eval $(call unit_test,check_sup,$(A_core),$(LIBS_core)))
 $(eval $(call unit_test,check_http,$(A_ctl),$(LIBS_ctl)))
 $(eval $(call unit_test,check_rpc,$(A_ctl),$(LIBS_ctl)))
 $(eval $(call unit_test,check_api_json,$(A_ctl),$(LIBS_ctl)))
+$(eval $(call unit_test,check_corralctl,$(A_corralctl),$(LIBS_corralctl)))
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

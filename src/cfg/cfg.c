@@ -405,7 +405,8 @@ load(const char *text, size_t len, const struct cfg_load_options *opt, struct cf
         const struct cfg_srcfile *main = cfg_store_file(&c, abs);
         free(abs);
         parse_text(&c, main, text, len, false);
-        do_includes(&c, main);
+        if (!opt->client)               /* supervisorctl reads the main file alone */
+                do_includes(&c, main);
         struct cfg *cfg = cfg_build(&c, main);
         if (errs->n > nerr0)
                 cfg = cfg_free(cfg);

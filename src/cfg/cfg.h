@@ -172,11 +172,16 @@ struct cfg_load_options {
         const char *hostname;           /* %(host_node_name)s; NULL: uname's nodename */
         bool resolve_users;             /* look up user= names (getpwnam); false in pure tests */
         bool check_logdirs;             /* a log path's directory must exist (supervisord does) */
+        bool client;                    /* supervisorctl's reading (ClientOptions): the main file's
+                                           INI syntax and its [supervisorctl] only; no [include], no
+                                           other section built or checked. For corralctl. */
 };
 
 /* Load and validate. Returns the config, or NULL with every error found appended to *errs
  * (and the warnings in errs->warnings). Warnings (unknown keys, includes matching nothing) are
- * in cfg->warnings on success. */
+ * in cfg->warnings on success. With opt->client, only path, here and ctl are filled (ctl.present
+ * says whether the file has a [supervisorctl] section): a config the daemon would reject for its
+ * programs still serves the client, as it does supervisorctl. */
 struct cfg *cfg_load(const struct cfg_load_options *opt, struct cfg_errors *errs);
 /* Same, from a string (the "file" is named by opt->path, which need not exist; includes are
  * resolved relative to its directory). For tests. */

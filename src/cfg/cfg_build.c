@@ -295,6 +295,10 @@ cfg_build(struct cfg_ctx *c, const struct cfg_srcfile *main)
         struct cfg *cfg = xcalloc(1, sizeof *cfg);
         cfg->path = xstrdup(main->path);
         cfg->here = xstrdup(main->dir);
+        if (c->opt->client) {           /* corralctl: [supervisorctl] alone (cfg.h) */
+                build_ctl(c, cfg, cfg_store_find(c, "supervisorctl"));
+                return cfg;
+        }
 
         /* section types first: unknown ones are errors, unsupported ones warnings */
         for (size_t i = 0; i < c->st.nsec; i++) {

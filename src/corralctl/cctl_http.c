@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* corralctl_http — blocking HTTP/1.1 client for corralctl: XML-RPC POSTs on one keep-alive
+/* cctl_http — blocking HTTP/1.1 client for corralctl: XML-RPC POSTs on one keep-alive
  * connection per command, and the chunked log streams of tail -f. */
-#include "corralctl/corralctl_http.h"
+#include "corralctl/cctl_http.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -20,7 +20,7 @@
 #define HDR_MAX (64 * 1024)     /* a response header block larger than this is garbage */
 
 int
-cc_url_parse(const char *url, struct cc_url *ret)
+cctl_url_parse(const char *url, struct cctl_url *ret)
 {
         memset(ret, 0, sizeof *ret);
         if (strncmp(url, "unix://", 7) == 0) {
@@ -51,7 +51,7 @@ cc_url_parse(const char *url, struct cc_url *ret)
                 char *rb = strchr(host, ']');
                 if (!rb) {
                         free(hp);
-                        cc_url_free(ret);
+                        cctl_url_free(ret);
                         return -EINVAL;
                 }
                 *rb = '\0';
@@ -70,7 +70,7 @@ cc_url_parse(const char *url, struct cc_url *ret)
                 long v;
                 if (parse_long(port, &v) < 0 || v < 0 || v > 65535) {
                         free(hp);
-                        cc_url_free(ret);
+                        cctl_url_free(ret);
                         return -EINVAL;
                 }
                 ret->port = (int)v;
@@ -89,7 +89,7 @@ cc_url_parse(const char *url, struct cc_url *ret)
 }
 
 void
-cc_url_free(struct cc_url *u)
+cctl_url_free(struct cctl_url *u)
 {
         free(u->path);
         free(u->host);
@@ -99,7 +99,7 @@ cc_url_free(struct cc_url *u)
 }
 
 void
-cc_result_clear(struct cc_result *r)
+cctl_result_clear(struct cctl_result *r)
 {
         xr_free(r->value);
         free(r->fault_string);
@@ -109,7 +109,7 @@ cc_result_clear(struct cc_result *r)
 }
 
 char *
-cc_base64(const unsigned char *s, size_t n)
+cctl_base64(const unsigned char *s, size_t n)
 {
         static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         char *out = xmalloc((n + 2) / 3 * 4 + 1), *o = out;
@@ -136,7 +136,7 @@ static char *
 basic_auth(const char *user, const char *pass)
 {
         char *up = xasprintf("%s:%s", user, pass);
-        char *b = cc_base64((const unsigned char *)up, strlen(up));
+        char *b = cctl_base64((const unsigned char *)up, strlen(up));
         char *h = xasprintf("Basic %s", b);
         free(up);
         free(b);
@@ -144,7 +144,7 @@ basic_auth(const char *user, const char *pass)
 }
 
 void
-cc_client_set_auth(struct cc_client *c, const char *user, const char *pass)
+cctl_client_set_auth(struct cctl_client *c, const char *user, const char *pass)
 {
         free(c->auth);
         free(c->stream_auth);
@@ -158,18 +158,18 @@ cc_client_set_auth(struct cc_client *c, const char *user, const char *pass)
 }
 
 int
-cc_client_init(struct cc_client *c, const char *serverurl, const char *user, const char *pass)
+cctl_client_init(struct cctl_client *c, const char *serverurl, const char *user, const char *pass)
 {
         memset(c, 0, sizeof *c);
         c->fd = -1;
-        if (cc_url_parse(serverurl, &c->url) < 0)
+        if (cctl_url_parse(serverurl, &c->url) < 0)
                 return -EINVAL;
-        cc_client_set_auth(c, user, pass);
+        cctl_client_set_auth(c, user, pass);
         return 0;
 }
 
 void
-cc_client_close(struct cc_client *c)
+cctl_client_close(struct cctl_client *c)
 {
         if (c->fd >= 0)
                 close(c->fd);
@@ -178,22 +178,22 @@ cc_client_close(struct cc_client *c)
 }
 
 void
-cc_client_fini(struct cc_client *c)
+cctl_client_fini(struct cctl_client *c)
 {
-        cc_client_close(c);
+        cctl_client_close(c);
         free(c->rbuf);
         free(c->auth);
         free(c->stream_auth);
-        cc_url_free(&c->url);
+        cctl_url_free(&c->url);
         memset(c, 0, sizeof *c);
         c->fd = -1;
 }
 
 /* Connect a fresh socket: 0 or -errno. */
 static int
-cc_connect(struct cc_client *c)
+cctl_connect(struct cctl_client *c)
 {
-        cc_client_close(c);
+        cctl_client_close(c);
         if (c->url.is_unix) {
                 struct sockaddr_un sa = { .sun_family = AF_UNIX };
                 if (strlen(c->url.path) >= sizeof sa.sun_path)
@@ -255,7 +255,7 @@ send_all(int fd, const char *p, size_t n)
 /* Read more bytes into rbuf: >0 bytes read, 0 at EOF, -errno. With stop set, EINTR is returned
  * to the caller (a ^C during tail -f); otherwise it is retried. */
 static ssize_t
-fill(struct cc_client *c, volatile int *stop)
+fill(struct cctl_client *c, volatile int *stop)
 {
         if (c->rcap - c->rlen < 4096) {
                 c->rcap = c->rcap ? c->rcap * 2 : 16384;
@@ -288,7 +288,7 @@ fill(struct cc_client *c, volatile int *stop)
 }
 
 static void
-consume(struct cc_client *c, size_t n)
+consume(struct cctl_client *c, size_t n)
 {
         memmove(c->rbuf, c->rbuf + n, c->rlen - n);
         c->rlen -= n;
@@ -307,7 +307,7 @@ struct http_head {
 };
 
 static char *
-find_crlf2(struct cc_client *c)
+find_crlf2(struct cctl_client *c)
 {
         return c->rbuf ? memmem(c->rbuf, c->rlen, "\r\n\r\n", 4) : NULL;
 }
@@ -315,7 +315,7 @@ find_crlf2(struct cc_client *c)
 /* Read and parse a status line plus headers. 0; -EPROTO for garbage; -ECONNRESET for EOF before
  * any byte (*ret_none set); -errno. */
 static int
-read_head(struct cc_client *c, struct http_head *h, bool *ret_none, volatile int *stop)
+read_head(struct cctl_client *c, struct http_head *h, bool *ret_none, volatile int *stop)
 {
         memset(h, 0, sizeof *h);
         h->length = -1;
@@ -402,7 +402,7 @@ deliver(struct xr_buf *acc, int out, const char *p, size_t n)
 
 /* Read a body according to h. 0 at its end; 1 when interrupted; -errno. */
 static int
-read_body(struct cc_client *c, const struct http_head *h, struct xr_buf *acc, int out,
+read_body(struct cctl_client *c, const struct http_head *h, struct xr_buf *acc, int out,
           volatile int *stop)
 {
         int rc;
@@ -494,9 +494,9 @@ read_body(struct cc_client *c, const struct http_head *h, struct xr_buf *acc, in
 }
 
 static void
-set_socket_error(struct cc_result *r, int err)
+set_socket_error(struct cctl_result *r, int err)
 {
-        r->kind = CC_SOCKET;
+        r->kind = CCTL_SOCKET;
         r->err = err;
 }
 
@@ -504,13 +504,13 @@ set_socket_error(struct cc_result *r, int err)
  * dropped an idle keep-alive connection) and read the response head into *h. 0, or -errno with
  * the connection closed (*ret_none: the server closed without sending a byte). */
 static int
-exchange(struct cc_client *c, const struct xr_buf *req, struct http_head *h, bool *ret_none)
+exchange(struct cctl_client *c, const struct xr_buf *req, struct http_head *h, bool *ret_none)
 {
         for (int attempt = 0;; attempt++) {
                 bool reused = c->fd >= 0;
                 int e;
                 *ret_none = false;
-                if (!reused && (e = cc_connect(c)) < 0)
+                if (!reused && (e = cctl_connect(c)) < 0)
                         return e;
                 e = send_all(c->fd, req->p, req->len);
                 if (e == 0)
@@ -518,17 +518,17 @@ exchange(struct cc_client *c, const struct xr_buf *req, struct http_head *h, boo
                 if (e < 0 && reused && attempt == 0 && (*ret_none || e == -EPIPE || e == -ECONNRESET)) {
                         free(h->reason);
                         h->reason = NULL;
-                        cc_client_close(c);
+                        cctl_client_close(c);
                         continue;
                 }
                 if (e < 0)
-                        cc_client_close(c);
+                        cctl_client_close(c);
                 return e;
         }
 }
 
 void
-cc_call(struct cc_client *c, const char *method, const struct xr_value *params, struct cc_result *r)
+cctl_call(struct cctl_client *c, const char *method, const struct xr_value *params, struct cctl_result *r)
 {
         memset(r, 0, sizeof *r);
         struct xr_value *empty = NULL;
@@ -553,13 +553,13 @@ cc_call(struct cc_client *c, const char *method, const struct xr_value *params, 
         bool none = false;
         int e = exchange(c, &req, &h, &none);
         if (e == -EPROTO) {
-                r->kind = CC_BADREPLY;
+                r->kind = CCTL_BADREPLY;
                 r->msg = xstrdup("malformed HTTP response");
                 goto out;
         }
         if (e < 0) {
                 if (none) {
-                        r->kind = CC_BADREPLY;
+                        r->kind = CCTL_BADREPLY;
                         r->msg = xstrdup("Remote end closed connection without response");
                 } else
                         set_socket_error(r, -e);
@@ -568,33 +568,33 @@ cc_call(struct cc_client *c, const char *method, const struct xr_value *params, 
         e = read_body(c, &h, &resp, -1, NULL);
         if (e < 0) {
                 set_socket_error(r, -e);
-                cc_client_close(c);
+                cctl_client_close(c);
                 goto out;
         }
         if (h.close || (h.length < 0 && !h.chunked))
-                cc_client_close(c);
+                cctl_client_close(c);
         if (h.status != 200) {
-                r->kind = CC_PROTOCOL;
+                r->kind = CCTL_PROTOCOL;
                 r->http_status = h.status;
                 r->reason = xstrdup(h.reason ? h.reason : "");
-                cc_client_close(c);
+                cctl_client_close(c);
                 goto out;
         }
         struct xr_response xr = { 0 };
         char *perr = NULL;
         if (xr_parse_response(resp.p ? resp.p : "", resp.len, &xr, &perr) < 0) {
-                r->kind = CC_BADREPLY;
+                r->kind = CCTL_BADREPLY;
                 r->msg = perr ? perr : xstrdup("unparsable XML-RPC response");
                 goto out;
         }
         free(perr);
         if (xr.fault_code || xr.fault_string) {
-                r->kind = CC_FAULT;
+                r->kind = CCTL_FAULT;
                 r->fault_code = xr.fault_code;
                 r->fault_string = xr.fault_string ? xr.fault_string : xstrdup("");
                 xr.fault_string = NULL;
         } else {
-                r->kind = CC_OK;
+                r->kind = CCTL_OK;
                 r->value = xr.value ? xr.value : xr_string("");
                 xr.value = NULL;
         }
@@ -606,7 +606,7 @@ out:
 }
 
 int
-cc_get(struct cc_client *c, const char *path, struct xr_buf *ret_body)
+cctl_get(struct cctl_client *c, const char *path, struct xr_buf *ret_body)
 {
         struct xr_buf req = { 0 };
         char *head = xasprintf("GET %s HTTP/1.1\r\nHost: %s\r\nAccept-Encoding: identity\r\n"
@@ -626,20 +626,20 @@ cc_get(struct cc_client *c, const char *path, struct xr_buf *ret_body)
         e = read_body(c, &h, ret_body, -1, NULL);
         free(h.reason);
         if (e < 0) {
-                cc_client_close(c);
+                cctl_client_close(c);
                 return e;
         }
-        /* Unlike cc_call, an error status keeps the connection: supervisord's 404 is a normal
+        /* Unlike cctl_call, an error status keeps the connection: supervisord's 404 is a normal
          * keep-alive reply, and the XML-RPC call that follows reuses the socket. */
         if (h.close || (h.length < 0 && !h.chunked))
-                cc_client_close(c);
+                cctl_client_close(c);
         return h.status;
 }
 
 int
-cc_stream(struct cc_client *c, const char *path, int out, volatile int *stop)
+cctl_stream(struct cctl_client *c, const char *path, int out, volatile int *stop)
 {
-        int e = cc_connect(c);
+        int e = cctl_connect(c);
         if (e < 0)
                 return e;
         char *req = xasprintf("GET %s HTTP/1.1\r\nHost: %s\r\nAccept-Encoding: chunked\r\nAccept: */*\r\n"
@@ -649,14 +649,14 @@ cc_stream(struct cc_client *c, const char *path, int out, volatile int *stop)
         e = send_all(c->fd, req, strlen(req));
         free(req);
         if (e < 0) {
-                cc_client_close(c);
+                cctl_client_close(c);
                 return e;
         }
         struct http_head h;
         bool none;
         e = read_head(c, &h, &none, stop);
         if (e < 0) {
-                cc_client_close(c);
+                cctl_client_close(c);
                 free(h.reason);
                 if (stop && *stop)
                         return 1;
@@ -664,11 +664,11 @@ cc_stream(struct cc_client *c, const char *path, int out, volatile int *stop)
         }
         free(h.reason);
         if (h.status != 200) {
-                cc_client_close(c);
+                cctl_client_close(c);
                 return h.status;
         }
         e = read_body(c, &h, NULL, out, stop);
-        cc_client_close(c);
+        cctl_client_close(c);
         if (e < 0 && stop && *stop)
                 return 1;
         return e;

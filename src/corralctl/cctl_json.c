@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* corralctl_json — the client of corrald's JSON status API (GET /corral/v1/status): one small
+/* cctl_json — the client of corrald's JSON status API (GET /corral/v1/status): one small
  * request on the command's keep-alive connection instead of getVersion + getAllProcessInfo, and a
  * JSON decode (jansson) instead of a ~1 MB XML one. supervisord answers 404, and every doubt falls
  * back to XML-RPC, so what the user sees never depends on which path was taken.
  *
  * The processes arrive as rows (arrays) under a "fields" header, so decoding builds no hash table
- * per process: "fields" is mapped once to struct cc_pinfo's members, then each row is read by
+ * per process: "fields" is mapped once to struct cctl_pinfo's members, then each row is read by
  * index. Unknown columns are ignored and known ones may come in any order.
  *
  * jansson allocates every value on its own (about 16,000 for 1,000 processes); the tree of one
  * reply is allocated from an arena instead (json_set_alloc_funcs, for the duration of
- * json_loadb only) and freed at once with struct cc_pinfos, never through json_decref. That is a
+ * json_loadb only) and freed at once with struct cctl_pinfos, never through json_decref. That is a
  * quarter of the decode's CPU time. corralctl uses jansson nowhere else. */
-#include "corralctl/corralctl.h"
+#include "corralctl/cctl.h"
 
 #include <jansson.h>
 #include <stddef.h>
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "shared/util.h"
+#include "shared/version.h"
 
 #define STATUS_PATH     "/corral/v1/status"
 
@@ -27,27 +28,29 @@
 
 #define CHUNK_SIZE      (256 * 1024)
 
-struct cc_arena {
-        struct cc_arena *next;
+struct cctl_arena {
+        struct cctl_arena *next;
         size_t used, cap;
         max_align_t data[];
 };
 
-static struct cc_arena *arena;          /* where arena_alloc allocates, during json_loadb only */
+static struct {
+        struct cctl_arena *arena;       /* where arena_alloc allocates, during json_loadb only */
+} S;
 
 static void *
 arena_alloc(size_t n)
 {
         size_t a = sizeof(max_align_t);
         n = (n + a - 1) / a * a;
-        if (!arena || arena->cap - arena->used < n) {
+        if (!S.arena || S.arena->cap - S.arena->used < n) {
                 size_t cap = n > CHUNK_SIZE ? n : CHUNK_SIZE;
-                struct cc_arena *c = xmalloc(sizeof *c + cap);
-                *c = (struct cc_arena){ .next = arena, .cap = cap };
-                arena = c;
+                struct cctl_arena *c = xmalloc(sizeof *c + cap);
+                *c = (struct cctl_arena){ .next = S.arena, .cap = cap };
+                S.arena = c;
         }
-        void *p = (char *)arena->data + arena->used;
-        arena->used += n;
+        void *p = (char *)S.arena->data + S.arena->used;
+        S.arena->used += n;
         return p;
 }
 
@@ -58,17 +61,17 @@ arena_free(void *p)
 }
 
 static void
-arena_release(struct cc_arena *a)
+arena_release(struct cctl_arena *a)
 {
         while (a) {
-                struct cc_arena *next = a->next;
+                struct cctl_arena *next = a->next;
                 free(a);
                 a = next;
         }
 }
 
 void
-cc_pinfos_free(struct cc_pinfos *p)
+cctl_pinfos_free(struct cctl_pinfos *p)
 {
         free(p->v);
         xr_free(p->xml);
@@ -82,19 +85,19 @@ static const struct column {
         bool is_str;
         size_t off;
 } columns[] = {
-        { "name", true, offsetof(struct cc_pinfo, name) },
-        { "group", true, offsetof(struct cc_pinfo, group) },
-        { "statename", true, offsetof(struct cc_pinfo, statename) },
-        { "description", true, offsetof(struct cc_pinfo, description) },
-        { "spawnerr", true, offsetof(struct cc_pinfo, spawnerr) },
-        { "stdout_logfile", true, offsetof(struct cc_pinfo, stdout_logfile) },
-        { "stderr_logfile", true, offsetof(struct cc_pinfo, stderr_logfile) },
-        { "state", false, offsetof(struct cc_pinfo, state) },
-        { "pid", false, offsetof(struct cc_pinfo, pid) },
-        { "start", false, offsetof(struct cc_pinfo, start) },
-        { "stop", false, offsetof(struct cc_pinfo, stop) },
-        { "now", false, offsetof(struct cc_pinfo, now) },
-        { "exitstatus", false, offsetof(struct cc_pinfo, exitstatus) },
+        { "name", true, offsetof(struct cctl_pinfo, name) },
+        { "group", true, offsetof(struct cctl_pinfo, group) },
+        { "statename", true, offsetof(struct cctl_pinfo, statename) },
+        { "description", true, offsetof(struct cctl_pinfo, description) },
+        { "spawnerr", true, offsetof(struct cctl_pinfo, spawnerr) },
+        { "stdout_logfile", true, offsetof(struct cctl_pinfo, stdout_logfile) },
+        { "stderr_logfile", true, offsetof(struct cctl_pinfo, stderr_logfile) },
+        { "state", false, offsetof(struct cctl_pinfo, state) },
+        { "pid", false, offsetof(struct cctl_pinfo, pid) },
+        { "start", false, offsetof(struct cctl_pinfo, start) },
+        { "stop", false, offsetof(struct cctl_pinfo, stop) },
+        { "now", false, offsetof(struct cctl_pinfo, now) },
+        { "exitstatus", false, offsetof(struct cctl_pinfo, exitstatus) },
 };
 #define NCOLUMNS (sizeof columns / sizeof columns[0])
 
@@ -108,7 +111,7 @@ str_of(json_t *j)
 /* The same defaults as the XML path's vstr / vint: a string field that is not a string reads "",
  * an integer field reads an integer or a boolean (1/0), anything else 0. */
 static void
-set_cell(struct cc_pinfo *p, const struct column *col, json_t *j)
+set_cell(struct cctl_pinfo *p, const struct column *col, json_t *j)
 {
         char *dst = (char *)p + col->off;
         if (col->is_str) {
@@ -156,20 +159,20 @@ bad:
  * of a RUNNING daemon with API 3.0: in any other case getVersion (the upcheck) fails or complains,
  * and the XML-RPC path says so in supervisorctl's words. */
 static bool
-decode(json_t *doc, struct cc_pinfos *ret)
+decode(json_t *doc, struct cctl_pinfos *ret)
 {
         json_t *sup = json_object_get(doc, "supervisor");
         json_t *fields = json_object_get(doc, "fields");
         json_t *rows = json_object_get(doc, "processes");
         if (!json_is_object(sup) || !json_is_array(rows) ||
             strcmp(str_of(json_object_get(sup, "state")), "RUNNING") != 0 ||
-            strcmp(str_of(json_object_get(sup, "api_version")), "3.0") != 0)
+            strcmp(str_of(json_object_get(sup, "api_version")), VERSION_API) != 0)
                 return false;
         int *map;
         if (!map_fields(fields, &map))
                 return false;
         size_t nf = json_array_size(fields), n = json_array_size(rows);
-        struct cc_pinfo *v = xmalloc((n ? n : 1) * sizeof *v);
+        struct cctl_pinfo *v = xmalloc((n ? n : 1) * sizeof *v);
         for (size_t i = 0; i < n; i++) {
                 json_t *r = json_array_get(rows, i);
                 if (!json_is_array(r) || json_array_size(r) != nf) {
@@ -177,7 +180,7 @@ decode(json_t *doc, struct cc_pinfos *ret)
                         free(map);
                         return false;
                 }
-                v[i] = (struct cc_pinfo){ .name = "", .group = "", .statename = "", .description = "",
+                v[i] = (struct cctl_pinfo){ .name = "", .group = "", .statename = "", .description = "",
                                           .spawnerr = "", .stdout_logfile = "", .stderr_logfile = "" };
                 for (size_t k = 0; k < nf; k++)
                         if (map[k] >= 0)
@@ -197,18 +200,18 @@ json_disabled(void)
 }
 
 bool
-ctl_json_status(struct ctl *c, struct cc_pinfos *ret)
+cctl_json_status(struct cctl *c, struct cctl_pinfos *ret)
 {
         memset(ret, 0, sizeof *ret);
         if (json_disabled())
                 return false;
         if (!c->cli_ok) {
-                if (cc_client_init(&c->cli, c->serverurl, c->username, c->password) < 0)
+                if (cctl_client_init(&c->cli, c->serverurl, c->username, c->password) < 0)
                         return false;   /* a bad URL: the XML-RPC path reports it */
                 c->cli_ok = true;
         }
         struct xr_buf body = { 0 };
-        int st = cc_get(&c->cli, STATUS_PATH, &body);
+        int st = cctl_get(&c->cli, STATUS_PATH, &body);
         /* Strict: duplicate keys, an escaped NUL, invalid UTF-8 or trailing data all mean XML-RPC. */
         json_t *doc = NULL;
         if (st == 200 && body.p) {
@@ -217,8 +220,8 @@ ctl_json_status(struct ctl *c, struct cc_pinfos *ret)
                 json_set_alloc_funcs(malloc, free);
         }
         xr_buf_free(&body);
-        struct cc_arena *tree = arena;
-        arena = NULL;
+        struct cctl_arena *tree = S.arena;
+        S.arena = NULL;
         if (!doc || !decode(doc, ret)) {
                 arena_release(tree);
                 memset(ret, 0, sizeof *ret);
