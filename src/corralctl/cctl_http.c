@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shared/util.h"
@@ -157,6 +159,16 @@ cctl_client_set_auth(struct cctl_client *c, const char *user, const char *pass)
                 c->stream_auth = basic_auth(user ? user : "", pass);
 }
 
+/* How long to wait for the server (connecting, and each wait for a reply's bytes) before giving
+ * up with ETIMEDOUT; 0 waits forever. Streams and calls that wait on processes are exempt. */
+static int timeout_ms = CCTL_TIMEOUT_DEFAULT * 1000;
+
+void
+cctl_set_timeout(int seconds)
+{
+        timeout_ms = seconds > 0 ? seconds * 1000 : 0;
+}
+
 int
 cctl_client_init(struct cctl_client *c, const char *serverurl, const char *user, const char *pass)
 {
@@ -189,6 +201,52 @@ cctl_client_fini(struct cctl_client *c)
         c->fd = -1;
 }
 
+/* connect() within the timeout: the socket is non-blocking meanwhile (a unix listener whose
+ * backlog is full says EAGAIN, a TCP one EINPROGRESS), blocking again once connected. */
+static int
+connect_within(int fd, const struct sockaddr *sa, socklen_t len)
+{
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+                return -errno;
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int r = connect(fd, sa, len) == 0 ? 0 : -errno;
+        for (;;) {
+                struct timespec now;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                long waited = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
+                int left = timeout_ms ? (int)(timeout_ms - waited) : -1;
+                if (r == -EINTR) {
+                        r = -EINPROGRESS;       /* the connect goes on: wait for it */
+                } else if (r == -EAGAIN) {      /* unix backlog full: try again shortly */
+                        if (timeout_ms && left <= 0)
+                                return -ETIMEDOUT;
+                        poll(NULL, 0, 20);
+                        r = connect(fd, sa, len) == 0 ? 0 : -errno;
+                        continue;
+                }
+                if (r != -EINPROGRESS && r != -EALREADY)
+                        break;
+                if (timeout_ms && left <= 0)
+                        return -ETIMEDOUT;
+                struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+                int pr = poll(&pfd, 1, left);
+                if (pr < 0 && errno != EINTR)
+                        return -errno;
+                if (pr > 0) {
+                        int err = 0;
+                        socklen_t el = sizeof err;
+                        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+                                return -errno;
+                        r = -err;
+                }
+        }
+        if (r == 0 && fcntl(fd, F_SETFL, fl) < 0)
+                return -errno;
+        return r;
+}
+
 /* Connect a fresh socket: 0 or -errno. */
 static int
 cctl_connect(struct cctl_client *c)
@@ -202,10 +260,10 @@ cctl_connect(struct cctl_client *c)
                 int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
                 if (fd < 0)
                         return -errno;
-                if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
-                        int e = errno;
+                int e = connect_within(fd, (struct sockaddr *)&sa, sizeof sa);
+                if (e < 0) {
                         close(fd);
-                        return -e;
+                        return e;
                 }
                 c->fd = fd;
                 return 0;
@@ -224,12 +282,10 @@ cctl_connect(struct cctl_client *c)
                         err = -errno;
                         continue;
                 }
-                if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+                if ((err = connect_within(fd, a->ai_addr, a->ai_addrlen)) == 0) {
                         c->fd = fd;
-                        err = 0;
                         break;
                 }
-                err = -errno;
                 close(fd);
         }
         freeaddrinfo(ai);
@@ -273,6 +329,17 @@ fill(struct cctl_client *c, volatile int *stop)
                         if (pr < 0 && errno != EINTR)
                                 return -errno;
                         if (pr <= 0)
+                                continue;
+                } else if (timeout_ms && !c->no_timeout) {
+                        /* A server that accepted but never answers (out of fds, stopped) must not
+                         * hang the client forever. */
+                        struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+                        int pr = poll(&pfd, 1, timeout_ms);
+                        if (pr == 0)
+                                return -ETIMEDOUT;
+                        if (pr < 0 && errno != EINTR)
+                                return -errno;
+                        if (pr < 0)
                                 continue;
                 }
                 ssize_t r = read(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen - 1);
@@ -551,7 +618,11 @@ cctl_call(struct cctl_client *c, const char *method, const struct xr_value *para
         struct xr_buf resp = { 0 };
         struct http_head h = { 0 };
         bool none = false;
+        /* start and stop calls wait for processes (startsecs, stopwaitsecs), and a multicall may:
+         * those replies take as long as the processes do. */
+        c->no_timeout = strstr(method, ".start") || strstr(method, ".stop") || !strcmp(method, "system.multicall");
         int e = exchange(c, &req, &h, &none);
+        c->no_timeout = false;
         if (e == -EPROTO) {
                 r->kind = CCTL_BADREPLY;
                 r->msg = xstrdup("malformed HTTP response");

@@ -52,7 +52,12 @@ struct cctl_client {
         int fd;                         /* -1: not connected */
         char *rbuf;                     /* bytes read past the last response */
         size_t rlen, rcap;
+        bool no_timeout;                /* the call in progress waits on processes */
 };
+
+#define CCTL_TIMEOUT_DEFAULT 10         /* seconds; --timeout */
+/* Give up on a server that does not connect or answer within seconds (0: wait forever). */
+void cctl_set_timeout(int seconds);
 
 /* Set up a client (no connection yet). user/pass may be NULL. 0 or -EINVAL (bad url). */
 int cctl_client_init(struct cctl_client *c, const char *serverurl, const char *user, const char *pass);

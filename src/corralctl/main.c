@@ -35,6 +35,8 @@ static const char usage_text[] =
         "-p/--password PASSWORD -- password to use for authentication with server\n"
         "-r/--history-file -- keep a readline history (accepted, unused: no readline)\n"
         "--json -- machine-readable output for status, avail, pid and reread\n"
+        "--timeout SECONDS -- give up on a server that does not answer (default 10; 0: wait\n"
+        "     forever; calls that wait on processes and tail -f are never cut short)\n"
         "\n"
         "action [arguments] -- see below\n"
         "\n"
@@ -149,7 +151,7 @@ main(int argc, char **argv)
         S.progname = argv[0];
         signal(SIGPIPE, SIG_IGN);
 
-        enum { OPT_JSON = 1000 };
+        enum { OPT_JSON = 1000, OPT_TIMEOUT };
         static const struct option longopts[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "configuration", required_argument, NULL, 'c' },
@@ -160,6 +162,7 @@ main(int argc, char **argv)
                 { "history_file", required_argument, NULL, 'r' },
                 { "history-file", required_argument, NULL, 'r' },
                 { "json", no_argument, NULL, OPT_JSON },
+                { "timeout", required_argument, NULL, OPT_TIMEOUT },
                 { 0 },
         };
         char *conf = NULL;
@@ -213,6 +216,15 @@ main(int argc, char **argv)
                 case OPT_JSON:
                         c.json = true;
                         break;
+                case OPT_TIMEOUT: {
+                        char *end;
+                        long v = strtol(optarg, &end, 10);
+                        if (*optarg == '\0' || *end || v < 0 || v > 86400)
+                                usage_error("invalid value for --timeout '%s': seconds from 0 (wait "
+                                            "forever) to 86400", optarg);
+                        cctl_set_timeout((int)v);
+                        break;
+                }
                 }
         }
         if (!conf)

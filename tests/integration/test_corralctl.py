@@ -491,3 +491,25 @@ def test_status_of_1000_programs(daemon):
     assert c.stdout == a.stdout
     assert len(c.stdout.splitlines()) == 1000
     print(f"corralctl status of 1000 programs: {elapsed * 1000:.1f} ms")
+
+
+def test_timeout_on_a_server_that_never_answers(tmp_path):
+    """Issue 18: a server that accepts but never answers (a daemon out of fds, a stopped one) must
+    not hang corralctl: --timeout (default 10 s) gives up with a clear error."""
+    path = str(tmp_path / "silent.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    try:
+        t0 = time.monotonic()
+        r = subprocess.run([CORRALCTL, "-s", f"unix://{path}", "--timeout", "1", "status"],
+                           capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - t0
+        assert r.returncode != 0
+        assert "TimeoutError" in r.stdout + r.stderr, (r.stdout, r.stderr)
+        assert took < 30, f"gave up after {took:.1f} s"
+        r = subprocess.run([CORRALCTL, "-s", f"unix://{path}", "--timeout", "x", "status"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and "--timeout" in r.stderr
+    finally:
+        srv.close()
