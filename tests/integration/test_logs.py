@@ -114,7 +114,7 @@ def test_redirect_stderr(corral, tmp_path):
 
 
 def test_rotation_keeps_writes_whole_across_many_files(corral, tmp_path):
-    n = 30000
+    n = 100000          # > 2.5 MB: more than 5 rotations even if every read is a full 256 KiB
     w = script(tmp_path, "n.py", NUMBERED.format(n=n))
     out = str(tmp_path / "n.log")
     d = corral.start(f"""
@@ -138,7 +138,9 @@ def test_rotation_keeps_writes_whole_across_many_files(corral, tmp_path):
 
 
 def test_rotation_drops_oldest(corral, tmp_path):
-    w = script(tmp_path, "o.py", NUMBERED.format(n=5000))
+    # Enough output for more than 4 rotations however the pipe reads group it (a read is at most
+    # 256 KiB, and each lands whole in one file).
+    w = script(tmp_path, "o.py", NUMBERED.format(n=50000))
     out = str(tmp_path / "o.log")
     d = corral.start(f"""
         [program:o]
@@ -152,7 +154,7 @@ def test_rotation_drops_oldest(corral, tmp_path):
     d.wait_state("o", "EXITED")
     assert sorted(os.path.basename(p) for p in glob.glob(out + "*")) == \
         ["o.log", "o.log.1", "o.log.2", "o.log.3"]
-    want = numbered(5000)
+    want = numbered(50000)
     got = read(out + ".3") + read(out + ".2") + read(out + ".1") + read(out)
     assert want.endswith(got)
 
