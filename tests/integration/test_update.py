@@ -494,7 +494,8 @@ def test_many_updates_leak_neither_fds_nor_memory(corral):
     # ASan's allocator keeps growing its size-class regions for a few hundred operations more
     # than glibc's malloc does: a longer warm-up there (both are flat afterwards).
     with open(f"/proc/{d.pid}/maps") as f:
-        warm = 200 if "libasan" in f.read() else 20
+        asan_build = "libasan" in f.read()
+    warm = 200 if asan_build else 20
     updates(warm)
     cycles(warm)
     fds, rss = fd_count(d.pid), rss_kib(d.pid)
@@ -504,7 +505,9 @@ def test_many_updates_leak_neither_fds_nor_memory(corral):
     # as hundreds of fds, and does not go away.
     wait_until(lambda: fd_count(d.pid) <= fds, 5.0,
                what=f"fd count back to {fds} (now {fd_count(d.pid)})")
-    assert rss_kib(d.pid) <= rss + 512, (rss, rss_kib(d.pid))
+    # ASan's size classes still settle by a few hundred KiB (568 once on a fresh machine); a leak
+    # per operation would show in the plain build's 512 KiB, and LeakSanitizer checks at exit.
+    assert rss_kib(d.pid) <= rss + (1024 if asan_build else 512), (rss, rss_kib(d.pid))
     assert pids(d) == before
 
 
