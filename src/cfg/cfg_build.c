@@ -198,8 +198,8 @@ build_unix(struct cfg_ctx *c, struct cfg *cfg, const struct cfg_section *s)
         cfg_key_warn_unknown(c, s, keys_unix);
 }
 
-/* As ctl binds it: the first IPv4 address the host resolves to, else the first one. A host that
- * does not resolve is left to the listener to report. */
+/* The address ctl would bind (netaddr_pick). A host that does not resolve is left to the
+ * listener to report. */
 static bool
 host_is_loopback(const char *host)
 {
@@ -209,13 +209,7 @@ host_is_loopback(const char *host)
         struct addrinfo *res = NULL;
         if (getaddrinfo(host, NULL, &hints, &res) != 0)
                 return true;
-        const struct addrinfo *ai = res;
-        for (const struct addrinfo *a = res; a; a = a->ai_next)
-                if (a->ai_family == AF_INET) {
-                        ai = a;
-                        break;
-                }
-        bool loopback = netaddr_is_loopback(ai->ai_addr);
+        bool loopback = netaddr_is_loopback(netaddr_pick(res)->ai_addr);
         freeaddrinfo(res);
         return loopback;
 }

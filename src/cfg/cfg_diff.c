@@ -30,12 +30,6 @@ cfg_find_group(const struct cfg *cfg, const char *name)
 }
 
 static bool
-str_eq(const char *a, const char *b)
-{
-        return a == b || (a && b && !strcmp(a, b));
-}
-
-static bool
 log_eq(const struct cfg_log *a, const struct cfg_log *b)
 {
         return a->kind == b->kind && str_eq(a->path, b->path) && a->maxbytes == b->maxbytes &&

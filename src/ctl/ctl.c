@@ -158,13 +158,7 @@ inet_listen(const struct cfg_inet_server *in, int *ret_fd)
                           gai_strerror(g));
                 return -EINVAL;
         }
-        /* Prefer IPv4 like supervisord (AF_INET only), fall back to what resolved. */
-        struct addrinfo *ai = res;
-        for (struct addrinfo *a = res; a; a = a->ai_next)
-                if (a->ai_family == AF_INET) {
-                        ai = a;
-                        break;
-                }
+        const struct addrinfo *ai = netaddr_pick(res);
         int r = 0, fd = -1;
         bool has_password = in->auth.username && in->auth.password && *in->auth.password;
         if ((wildcard || !netaddr_is_loopback(ai->ai_addr)) && !has_password) {
@@ -233,16 +227,8 @@ static void
 auth_clear(struct cfg_server_auth *a)
 {
         free(a->username);
-        if (a->password)
-                explicit_bzero(a->password, strlen(a->password));
-        free(a->password);
+        free_secret(a->password);
         a->username = a->password = NULL;
-}
-
-static bool
-str_eq(const char *a, const char *b)
-{
-        return a == b || (a && b && !strcmp(a, b));
 }
 
 static bool

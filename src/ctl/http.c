@@ -97,13 +97,6 @@ queue_error(struct http_req *req, unsigned code)
 
 /* ---- auth ------------------------------------------------------------------------------------- */
 
-static void
-free_secret(char *p)
-{
-        if (p)
-                explicit_bzero(p, strlen(p));
-        free(p);
-}
 
 static bool
 request_authorized(struct http_server *s, struct MHD_Connection *conn)

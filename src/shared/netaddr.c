@@ -2,8 +2,18 @@
 #include "shared/netaddr.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+
+const struct addrinfo *
+netaddr_pick(const struct addrinfo *res)
+{
+        for (const struct addrinfo *a = res; a; a = a->ai_next)
+                if (a->ai_family == AF_INET)
+                        return a;
+        return res;
+}
 
 bool
 netaddr_is_loopback(const struct sockaddr *sa)

@@ -123,6 +123,20 @@ cmp_str(const void *a, const void *b)
         return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+bool
+str_eq(const char *a, const char *b)
+{
+        return a == b || (a && b && !strcmp(a, b));
+}
+
+void
+free_secret(char *s)
+{
+        if (s)
+                explicit_bzero(s, strlen(s));
+        free(s);
+}
+
 int
 fd_set_cloexec(int fd)
 {

@@ -26,6 +26,10 @@ void strv_free(char **v);
 bool strv_equal(char *const *a, char *const *b);
 /* qsort/bsearch comparator for an array of strings (char * or const char *). */
 int cmp_str(const void *a, const void *b);
+/* Equal strings, or both NULL. */
+bool str_eq(const char *a, const char *b);
+/* Zero a secret (a password) before freeing it. Accepts NULL. */
+void free_secret(char *s);
 
 /* fd flags: 0 or -errno. */
 int fd_set_cloexec(int fd);
