@@ -488,9 +488,10 @@ read_range(int fd, off_t start, size_t len, char **ret, size_t *ret_len)
 }
 
 int
-logfile_read(const char *path, long offset, long length, char **ret, size_t *ret_len)
+logfile_read_span(const char *path, long offset, long length, struct logfile_span *ret)
 {
         struct stat st;
+        *ret = (struct logfile_span){ .fd = -1 };
         if (!path || !*path || stat(path, &st) < 0)
                 return -ENOENT;
         if ((offset < 0 && length != 0) || length < 0)
@@ -514,10 +515,27 @@ logfile_read(const char *path, long offset, long length, char **ret, size_t *ret
                 /* length > size - offset, not offset + length > size: clients choose both. */
                 end = length == 0 || length > size - offset ? size : offset + length;
         }
-        size_t n = end > start ? (size_t)(end - start) : 0;
-        int r = read_range(fd, start, n, ret, ret_len);
-        close(fd);
+        *ret = (struct logfile_span){ .fd = fd, .start = (long)start,
+                                      .len = end > start ? (size_t)(end - start) : 0 };
+        return 0;
+}
+
+int
+logfile_span_read(struct logfile_span *sp, char **ret, size_t *ret_len)
+{
+        int r = read_range(sp->fd, sp->start, sp->fd < 0 ? 0 : sp->len, ret, ret_len);
+        if (sp->fd >= 0)
+                close(sp->fd);
+        sp->fd = -1;
         return r;
+}
+
+int
+logfile_read(const char *path, long offset, long length, char **ret, size_t *ret_len)
+{
+        struct logfile_span sp;
+        int r = logfile_read_span(path, offset, length, &sp);
+        return r < 0 ? r : logfile_span_read(&sp, ret, ret_len);
 }
 
 void
@@ -546,23 +564,22 @@ logfile_tail_range(long size, long offset, long length, long *ret_start, long *r
         *ret_overflow = overflow;
 }
 
-int
-logfile_tail(const char *path, long offset, long length, char **ret, size_t *ret_len,
-             long *ret_offset, bool *ret_overflow)
+void
+logfile_tail_span(const char *path, long offset, long length, struct logfile_span *ret,
+                  long *ret_offset, bool *ret_overflow)
 {
         struct stat st;
         int fd = -1;
+        *ret = (struct logfile_span){ .fd = -1 };
+        *ret_overflow = false;
         if (path && *path && stat(path, &st) == 0)
                 fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0 || fstat(fd, &st) < 0) {
                 bool missing = fd < 0 && errno == ENOENT;
                 if (fd >= 0)
                         close(fd);
-                *ret = xcalloc(1, 1);
-                *ret_len = 0;
                 *ret_offset = missing || !path ? 0 : offset;  /* supervisord: ['', 0|offset, False] */
-                *ret_overflow = false;
-                return 0;
+                return;
         }
         long size = S_ISREG(st.st_mode) ? (long)st.st_size : 0;
         long start, len;
@@ -573,15 +590,21 @@ logfile_tail(const char *path, long offset, long length, char **ret, size_t *ret
                 start = size;
         if (len > size - start)
                 len = size - start;
-        int r = read_range(fd, start, (size_t)len, ret, ret_len);
-        close(fd);
-        if (r < 0) {
+        *ret = (struct logfile_span){ .fd = fd, .start = start, .len = (size_t)len };
+        *ret_offset = size;
+}
+
+int
+logfile_tail(const char *path, long offset, long length, char **ret, size_t *ret_len,
+             long *ret_offset, bool *ret_overflow)
+{
+        struct logfile_span sp;
+        logfile_tail_span(path, offset, length, &sp, ret_offset, ret_overflow);
+        if (logfile_span_read(&sp, ret, ret_len) < 0) {
                 *ret = xcalloc(1, 1);
                 *ret_len = 0;
                 *ret_overflow = false;
                 *ret_offset = offset;
-                return 0;
         }
-        *ret_offset = size;
         return 0;
 }

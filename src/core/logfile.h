@@ -59,6 +59,21 @@ unsigned long long logfile_dropped(const struct logfile *lf);
 void logfile_follow(struct logfile *lf, struct logfile_follower *f);
 void logfile_unfollow(struct logfile_follower *f);     /* safe when not linked */
 
+/* What a log read asks for: len bytes of the open file fd from start (fd -1 and len 0 when there
+ * is nothing to read). The caller reads it now (logfile_span_read) or later, and closes fd. */
+struct logfile_span {
+        int fd;
+        long start;
+        size_t len;
+};
+/* readLog semantics on a path: 0, -EINVAL (BAD_ARGUMENTS), -ENOENT (NO_FILE), -EIO (FAILED). */
+int logfile_read_span(const char *path, long offset, long length, struct logfile_span *ret);
+/* tailProcessLog semantics: ret_offset = file size, ret_overflow. Missing file → empty span, 0, false. */
+void logfile_tail_span(const char *path, long offset, long length, struct logfile_span *ret,
+                       long *ret_offset, bool *ret_overflow);
+/* Read the whole span into a malloc'd NUL-terminated buffer and close its fd: 0 or -EIO. */
+int logfile_span_read(struct logfile_span *sp, char **ret, size_t *ret_len);
+
 /* readLog semantics on a path. ret is malloc'd (NUL-terminated too). 0, -EINVAL (BAD_ARGUMENTS),
  * -ENOENT (NO_FILE), -EIO (FAILED). */
 int logfile_read(const char *path, long offset, long length, char **ret, size_t *ret_len);

@@ -220,13 +220,18 @@ queue_rpc_reply(struct http_req *req)
                 xr_buf_free(&req->reply);
                 return queue_error(req, (unsigned)req->status);
         }
-        struct MHD_Response *r = MHD_create_response_from_buffer(req->reply.len, req->reply.p,
-                                                                 MHD_RESPMEM_MUST_FREE);
+        struct MHD_Response *r;
+        if (req->reply.nholes) {
+                r = http_stream_response(&req->reply);
+        } else {
+                r = MHD_create_response_from_buffer(req->reply.len, req->reply.p, MHD_RESPMEM_MUST_FREE);
+                if (r)
+                        req->reply = (struct xr_buf){ 0 };
+        }
         if (!r) {
                 xr_buf_free(&req->reply);
                 return MHD_NO;
         }
-        req->reply = (struct xr_buf){ 0 };
         (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/xml");
         return http_respond(req->conn, req->http10, MHD_HTTP_OK, r);
 }

@@ -74,6 +74,11 @@ void http_server_kick(struct http_server *s);
 /* MHD_queue_response, in HTTP/1.0 form when the request was; destroys r. */
 enum MHD_Result http_respond(struct MHD_Connection *conn, bool http10, unsigned code, struct MHD_Response *r);
 
+/* An RPC reply with holes (large log strings still in their files), sent as the client reads it
+ * (http_stream.c). Takes body; NULL if MHD cannot make the response. */
+struct xr_buf;
+struct MHD_Response *http_stream_response(struct xr_buf *body);
+
 /* GET /logtail/… or /mainlogtail: queue a streaming response and return 0, or return the HTTP
  * error code to answer with (404). */
 unsigned http_tail_start(struct http_server *s, struct MHD_Connection *conn, bool http10, const char *url);

@@ -94,9 +94,42 @@ struct rpc_pending {
         bool multi;
         size_t mnext;
         struct xr_value *mresults;
+        /* log bytes in the reply so far: read at once, and files to stream */
+        size_t inline_bytes;
+        unsigned streams;
 };
 
 static void pending_on_kick(struct ev_loop *loop, ev_timer *w, int revents);
+
+/* --- log data in replies ------------------------------------------------------------------------ */
+
+struct xr_value *
+rpc_log_value(struct rpc_pending *pend, struct logfile_span *sp, struct res *r)
+{
+        char *data = NULL;
+        size_t n = 0;
+
+        if (sp->len <= RPC_LOG_INLINE_MAX && pend->inline_bytes + sp->len <= RPC_LOG_INLINE_BUDGET) {
+                if (logfile_span_read(sp, &data, &n) < 0) {
+                        rpc_res_fault(r, FAULT_FAILED, NULL);
+                        return NULL;
+                }
+                pend->inline_bytes += n;
+                struct xr_value *v = xr_stringn(data, n);
+                free(data);
+                return v;
+        }
+        if (pend->streams >= RPC_STREAMS_PER_REQUEST || xr_files_open() >= RPC_STREAMS_MAX) {
+                close(sp->fd);
+                sp->fd = -1;
+                rpc_res_fault(r, FAULT_FAILED, "too many large log reads at once; read less at a time");
+                return NULL;
+        }
+        pend->streams++;
+        struct xr_value *v = xr_file(sp->fd, sp->start, sp->len);
+        sp->fd = -1;
+        return v;
+}
 
 struct opset *
 rpc_opset_new(bool single)
@@ -291,6 +324,7 @@ rpc_arg_truthy(const struct xr_value *v)
         case XR_ARRAY: return v->arr.n != 0;
         case XR_STRUCT: return v->st.n != 0;
         case XR_NIL: return false;
+        case XR_FILE: return v->file.len != 0;
         }
         return true;
 }
@@ -585,12 +619,18 @@ multi_append(struct rpc_pending *pend, struct res *r)
         memset(r, 0, sizeof *r);
 }
 
-/* Run the remaining calls in order until one has to wait. */
+/* Run the remaining calls in order until one has to wait, yielding to the loop after each slice. */
 static void
 multi_continue(struct rpc_pending *pend, struct res *r)
 {
         const struct xr_value *calls = pend->call.params->arr.v[0];
-        while (pend->mnext < calls->arr.n) {
+        for (size_t ran = 0; pend->mnext < calls->arr.n; ran++) {
+                if (ran == RPC_MULTICALL_SLICE) {
+                        ev_timer_set(&pend->kick, 0., 0.);
+                        ev_timer_start(ev_default_loop(0), &pend->kick);
+                        r->kind = RES_DEFER;
+                        return;
+                }
                 const struct xr_value *c = calls->arr.v[pend->mnext++];
                 struct res sub = { 0 };
                 const struct xr_value *mn = xr_struct_get(c, "methodName");
@@ -690,10 +730,13 @@ pending_on_kick(struct ev_loop *loop, ev_timer *w, int revents)
 
         struct opset *o = pend->ops;
         pend->ops = NULL;
-        opset_result(o, &r);
-        opset_free(o);
+        if (o) {                        /* else a multicall's next slice */
+                opset_result(o, &r);
+                opset_free(o);
+        }
         if (pend->multi) {
-                multi_append(pend, &r);
+                if (o)
+                        multi_append(pend, &r);
                 multi_continue(pend, &r);
                 if (r.kind == RES_DEFER)
                         return;

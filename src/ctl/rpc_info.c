@@ -79,7 +79,8 @@ path_exists(const char *path)
 
 /* readLog-style read of path; the NO_FILE extra is the path (or None). */
 static void
-read_log(const char *path, const struct xr_value *off, const struct xr_value *len, struct res *r)
+read_log(struct rpc_pending *pend, const char *path, const struct xr_value *off, const struct xr_value *len,
+         struct res *r)
 {
         long offset, length;
         int e;
@@ -95,26 +96,24 @@ read_log(const char *path, const struct xr_value *off, const struct xr_value *le
                         rpc_res_http500(r);
                 return;
         }
-        char *data = NULL;
-        size_t n = 0;
-        e = logfile_read(path, offset, length, &data, &n);
+        struct logfile_span sp;
+        struct xr_value *v;
+        e = logfile_read_span(path, offset, length, &sp);
         if (e == -EINVAL)
                 rpc_res_fault(r, FAULT_BAD_ARGUMENTS, NULL);
         else if (e == -ENOENT)
                 rpc_res_fault(r, FAULT_NO_FILE, path);
         else if (e < 0)
                 rpc_res_fault(r, FAULT_FAILED, NULL);
-        else
-                rpc_res_value(r, xr_stringn(data ? data : "", n));
-        free(data);
+        else if ((v = rpc_log_value(pend, &sp, r)))
+                rpc_res_value(r, v);
 }
 
 void
 rpc_m_read_log(struct rpc_pending *pend, const struct xr_value *params, struct res *r)
 {
-        (void)pend;
         if (rpc_mood_ok(r))
-                read_log(log_path(), ARG(0), ARG(1), r);
+                read_log(pend, log_path(), ARG(0), ARG(1), r);
 }
 
 void
@@ -410,31 +409,29 @@ rpc_m_get_all_config_info(struct rpc_pending *pend, const struct xr_value *param
 /* --- supervisor.*: process logs and stdin ------------------------------------------------------ */
 
 static void
-read_process_log(const struct xr_value *params, enum outlog_channel ch, struct res *r)
+read_process_log(struct rpc_pending *pend, const struct xr_value *params, enum outlog_channel ch, struct res *r)
 {
         if (!rpc_mood_ok(r))
                 return;
         struct proc *p = rpc_one_proc(ARG(0), r);
         if (p)
-                read_log(procinfo_logfile(p, ch), ARG(1), ARG(2), r);
+                read_log(pend, procinfo_logfile(p, ch), ARG(1), ARG(2), r);
 }
 
 void
 rpc_m_read_process_stdout_log(struct rpc_pending *pend, const struct xr_value *params, struct res *r)
 {
-        (void)pend;
-        read_process_log(params, OUTLOG_STDOUT, r);
+        read_process_log(pend, params, OUTLOG_STDOUT, r);
 }
 
 void
 rpc_m_read_process_stderr_log(struct rpc_pending *pend, const struct xr_value *params, struct res *r)
 {
-        (void)pend;
-        read_process_log(params, OUTLOG_STDERR, r);
+        read_process_log(pend, params, OUTLOG_STDERR, r);
 }
 
 static void
-tail_process_log(const struct xr_value *params, enum outlog_channel ch, struct res *r)
+tail_process_log(struct rpc_pending *pend, const struct xr_value *params, enum outlog_channel ch, struct res *r)
 {
         if (!rpc_mood_ok(r))
                 return;
@@ -442,8 +439,6 @@ tail_process_log(const struct xr_value *params, enum outlog_channel ch, struct r
         if (!p)
                 return;
         const char *path = procinfo_logfile(p, ch);
-        char *data = NULL;
-        size_t n = 0;
         long offset, length, newoff = 0;
         bool overflow = false;
         int e;
@@ -463,33 +458,28 @@ tail_process_log(const struct xr_value *params, enum outlog_channel ch, struct r
                         rpc_res_http500(r);
                 return;
         }
-        e = logfile_tail(path, offset, length, &data, &n, &newoff, &overflow);
-        if (e == -EINVAL) {
-                rpc_res_fault(r, FAULT_BAD_ARGUMENTS, NULL);
-        } else if (e < 0) {
-                rpc_res_fault(r, FAULT_FAILED, NULL);
-        } else {
-                struct xr_value *a = xr_array();
-                xr_array_push(a, xr_stringn(data ? data : "", n));
-                xr_array_push(a, xr_int(newoff));
-                xr_array_push(a, xr_bool(overflow));
-                rpc_res_value(r, a);
-        }
-        free(data);
+        struct logfile_span sp;
+        logfile_tail_span(path, offset, length, &sp, &newoff, &overflow);
+        struct xr_value *data = rpc_log_value(pend, &sp, r);
+        if (!data)
+                return;
+        struct xr_value *a = xr_array();
+        xr_array_push(a, data);
+        xr_array_push(a, xr_int(newoff));
+        xr_array_push(a, xr_bool(overflow));
+        rpc_res_value(r, a);
 }
 
 void
 rpc_m_tail_process_stdout_log(struct rpc_pending *pend, const struct xr_value *params, struct res *r)
 {
-        (void)pend;
-        tail_process_log(params, OUTLOG_STDOUT, r);
+        tail_process_log(pend, params, OUTLOG_STDOUT, r);
 }
 
 void
 rpc_m_tail_process_stderr_log(struct rpc_pending *pend, const struct xr_value *params, struct res *r)
 {
-        (void)pend;
-        tail_process_log(params, OUTLOG_STDERR, r);
+        tail_process_log(pend, params, OUTLOG_STDERR, r);
 }
 
 static int

@@ -15,6 +15,18 @@
 struct proc;
 struct proc_group;
 struct opset;
+struct logfile_span;
+
+/* Replies never hold a big log in memory (SECURITY.md, "Limits"): a log read up to
+ * RPC_LOG_INLINE_MAX bytes is read into the reply at once, up to RPC_LOG_INLINE_BUDGET bytes per
+ * request; anything more is streamed from the file as the client reads the reply, with at most
+ * RPC_STREAMS_PER_REQUEST files per request and RPC_STREAMS_MAX in all. A multicall runs at most
+ * RPC_MULTICALL_SLICE calls per loop iteration. */
+#define RPC_LOG_INLINE_MAX (64 * 1024)
+#define RPC_LOG_INLINE_BUDGET (1024 * 1024)
+#define RPC_STREAMS_PER_REQUEST 16
+#define RPC_STREAMS_MAX 64
+#define RPC_MULTICALL_SLICE 64
 
 /* The outcome of one method call. */
 enum res_kind {
@@ -51,6 +63,10 @@ void rpc_opset_record(struct opset *o, const struct proc *p, int code, char *tex
 void rpc_opset_add_wait(struct opset *o, struct proc *p, bool stop, const char *spec);
 void rpc_opset_finish(struct opset *o, struct res *r);         /* value, or RES_DEFER if waiting */
 struct xr_value *rpc_result_struct(const struct proc *p, int status, const char *description);
+
+/* A log read's bytes as a string value under the limits above (takes sp's fd), or NULL with a
+ * fault in r. */
+struct xr_value *rpc_log_value(struct rpc_pending *pend, struct logfile_span *sp, struct res *r);
 
 /* Names: "g:p" or "p" (malloc'd); lookup with supervisord's split_namespec rules. */
 bool rpc_resolve(const char *spec, struct proc_group **ret_group, struct proc **ret_proc, struct res *r);

@@ -40,6 +40,20 @@ text_utf8_len(const char *str, size_t left)
 }
 
 size_t
+text_utf8_complete(const char *str, size_t len)
+{
+        const unsigned char *s = (const unsigned char *)str;
+        for (size_t back = 1; back <= 3 && back <= len; back++) {
+                unsigned char c = s[len - back];
+                if (cont(c))
+                        continue;
+                size_t need = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 1;
+                return need > back ? len - back : len;
+        }
+        return len;
+}
+
+size_t
 text_xml_char_len(const char *str, size_t left)
 {
         const unsigned char *s = (const unsigned char *)str;

@@ -14,6 +14,10 @@ size_t text_utf8_len(const char *s, size_t left);
  * U+FFFE/U+FFFF. */
 size_t text_xml_char_len(const char *s, size_t left);
 
+/* The length of s[0..len) without a trailing multibyte sequence that may still be completed by the
+ * bytes that follow (at most 3 bytes are held back): where a stream can be cut and escaped. */
+size_t text_utf8_complete(const char *s, size_t len);
+
 /* s[0..len) with each byte that is not part of well-formed UTF-8 replaced by U+FFFD: NULL when s is
  * well-formed already (the usual case: no copy), else a malloc'd NUL-terminated copy whose length
  * goes to *ret_len (when not NULL). */

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "shared/util.h"
 
@@ -133,6 +134,9 @@ xr_free(struct xr_value *v)
                 }
                 free(v->st.m);
                 break;
+        case XR_FILE:
+                xr_file_close(&v->file);
+                break;
         default:
                 break;
         }
@@ -184,9 +188,38 @@ xr_buf_puts(struct xr_buf *b, const char *s)
 void
 xr_buf_free(struct xr_buf *b)
 {
+        for (size_t i = 0; i < b->nholes; i++)
+                xr_file_close(&b->holes[i].file);
+        free(b->holes);
         free(b->p);
-        b->p = NULL;
-        b->len = b->cap = 0;
+        *b = (struct xr_buf){ 0 };
+}
+
+static size_t files_open;
+
+struct xr_value *
+xr_file(int fd, int64_t off, uint64_t len)
+{
+        struct xr_value *v = xr_new(XR_FILE);
+        v->file = (struct xr_file_range){ .fd = fd, .off = off, .len = len };
+        files_open++;
+        return v;
+}
+
+size_t
+xr_files_open(void)
+{
+        return files_open;
+}
+
+void
+xr_file_close(struct xr_file_range *f)
+{
+        if (f->fd < 0)
+                return;
+        close(f->fd);
+        f->fd = -1;
+        files_open--;
 }
 
 /* --- parser: expat → a small element tree → values -------------------------------------------- */

@@ -17,8 +17,8 @@
 /* String content as XML text: &, < and > escaped as Python does; bytes that would make the
  * document ill-formed (invalid UTF-8, forbidden controls) become U+FFFD, so a stray byte in a
  * spawn error or a log never breaks a client's parser (supervisord would send it and break it). */
-static void
-put_escaped(struct xr_buf *b, const char *s, size_t len)
+void
+xr_put_text(struct xr_buf *b, const char *s, size_t len)
 {
         static const char replacement[] = "\xef\xbf\xbd";
         size_t run = 0, i = 0;
@@ -150,7 +150,7 @@ xr_encode_value(struct xr_buf *b, const struct xr_value *v)
                 break;
         case XR_STRING:
                 xr_buf_puts(b, "<value><string>");
-                put_escaped(b, v->str.s, v->str.len);
+                xr_put_text(b, v->str.s, v->str.len);
                 xr_buf_puts(b, "</string></value>\n");
                 break;
         case XR_DOUBLE:
@@ -161,7 +161,7 @@ xr_encode_value(struct xr_buf *b, const struct xr_value *v)
                 break;
         case XR_DATETIME:
                 xr_buf_puts(b, "<value><dateTime.iso8601>");
-                put_escaped(b, v->str.s, v->str.len);
+                xr_put_text(b, v->str.s, v->str.len);
                 xr_buf_puts(b, "</dateTime.iso8601></value>\n");
                 break;
         case XR_BASE64:
@@ -179,7 +179,7 @@ xr_encode_value(struct xr_buf *b, const struct xr_value *v)
                 xr_buf_puts(b, "<value><struct>\n");
                 for (size_t i = 0; i < v->st.n; i++) {
                         xr_buf_puts(b, "<member>\n<name>");
-                        put_escaped(b, v->st.m[i].name, strlen(v->st.m[i].name));
+                        xr_put_text(b, v->st.m[i].name, strlen(v->st.m[i].name));
                         xr_buf_puts(b, "</name>\n");
                         xr_encode_value(b, v->st.m[i].value);
                         xr_buf_puts(b, "</member>\n");
@@ -189,6 +189,15 @@ xr_encode_value(struct xr_buf *b, const struct xr_value *v)
         case XR_NIL:
                 xr_buf_puts(b, "<value><nil/></value>");       /* sic: Python writes no newline */
                 break;
+        case XR_FILE: {
+                xr_buf_puts(b, "<value><string>");
+                b->holes = xrealloc(b->holes, (b->nholes + 1) * sizeof *b->holes);
+                b->holes[b->nholes++] = (struct xr_hole){ .pos = b->len, .file = v->file };
+                /* The hole owns the descriptor now (see xr_buf). */
+                ((struct xr_value *)v)->file.fd = -1;
+                xr_buf_puts(b, "</string></value>\n");
+                break;
+        }
         }
 }
 
@@ -221,7 +230,7 @@ xr_encode_call(struct xr_buf *b, const char *method, const struct xr_value *para
 {
         xr_buf_puts(b, xml_header);
         xr_buf_puts(b, "<methodCall>\n<methodName>");
-        put_escaped(b, method, strlen(method));
+        xr_put_text(b, method, strlen(method));
         xr_buf_puts(b, "</methodName>\n<params>\n");
         if (params && params->type == XR_ARRAY) {
                 for (size_t i = 0; i < params->arr.n; i++) {

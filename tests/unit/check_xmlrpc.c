@@ -4,6 +4,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,6 +501,46 @@ END_TEST
 
 static const char *const bad_signames[] = { "", "SIG", "FOO", "TERMX", "SIGSIGTERM", "DFL", "15" };
 
+/* Where a stream of log bytes may be cut: never inside a sequence that the next bytes may finish. */
+START_TEST(test_text_utf8_complete)
+{
+        ck_assert_uint_eq(text_utf8_complete("", 0), 0);
+        ck_assert_uint_eq(text_utf8_complete("abc", 3), 3);
+        ck_assert_uint_eq(text_utf8_complete("a\xe2\x82", 3), 1);          /* € cut after 2 of 3 */
+        ck_assert_uint_eq(text_utf8_complete("a\xe2\x82\xac", 4), 4);      /* € whole */
+        ck_assert_uint_eq(text_utf8_complete("a\xf0\x9d\x84", 4), 1);      /* U+1D11E cut after 3 of 4 */
+        ck_assert_uint_eq(text_utf8_complete("a\xc3", 2), 1);
+        ck_assert_uint_eq(text_utf8_complete("a\xff", 2), 2);               /* never valid: no wait */
+        ck_assert_uint_eq(text_utf8_complete("a\x80\x80\x80\x80", 5), 5);  /* stray continuations */
+}
+END_TEST
+
+/* An XR_FILE value leaves a hole where its text goes; the hole takes the descriptor. */
+START_TEST(test_encode_file_hole)
+{
+        int fd = dup(0);
+        ck_assert_int_ge(fd, 0);
+        size_t before = xr_files_open();
+        struct xr_value *a = xr_array();
+        xr_array_push(a, xr_string("x"));
+        xr_array_push(a, xr_file(fd, 5, 7));
+        ck_assert_uint_eq(xr_files_open(), before + 1);
+        struct xr_buf b = { 0 };
+        xr_encode_response(&b, a);
+        xr_free(a);
+        ck_assert_uint_eq(xr_files_open(), before + 1);         /* now the buffer's */
+        ck_assert_uint_eq(b.nholes, 1);
+        ck_assert_int_eq(b.holes[0].file.fd, fd);
+        ck_assert_int_eq(b.holes[0].file.off, 5);
+        ck_assert_uint_eq(b.holes[0].file.len, 7);
+        ck_assert(strncmp(b.p + b.holes[0].pos - 15, "<value><string>", 15) == 0);
+        ck_assert(strncmp(b.p + b.holes[0].pos, "</string></value>", 17) == 0);
+        xr_buf_free(&b);
+        ck_assert_uint_eq(xr_files_open(), before);
+        ck_assert_int_eq(fcntl(fd, F_GETFD), -1);               /* closed */
+}
+END_TEST
+
 START_TEST(test_signame_bad)
 {
         int sig;
@@ -611,6 +652,8 @@ unit_suite(void)
         tcase_add_test(tc, test_confpath_missing);
         tcase_add_loop_test(tc, test_text_utf8_case, 0, sizeof utf8_cases / sizeof utf8_cases[0]);
         tcase_add_test(tc, test_text_utf8_fix);
+        tcase_add_test(tc, test_text_utf8_complete);
+        tcase_add_test(tc, test_encode_file_hole);
         tcase_add_test(tc, test_signame);
         tcase_add_loop_test(tc, test_signame_bad, 0, sizeof bad_signames / sizeof bad_signames[0]);
         tcase_add_test(tc, test_strmap);
