@@ -120,18 +120,32 @@ class Baseline:
         # corrald may not have seen the last client's close yet: poll.
         wait_until(lambda: fd_count(d.pid) <= self.fds, 5.0,
                    what=f"fd count back to {self.fds} (now {fd_count(d.pid)})")
-        slack = rss_slack_kib or (2048 if asan_build() else 1024)
-        assert rss_kib(d.pid) <= self.rss + slack, (self.rss, rss_kib(d.pid))
+        # ASan's allocator grows its size-class regions for a few hundred requests before it is
+        # flat (test_update.py measures that); LeakSanitizer checks for leaks at exit there.
+        slack = rss_slack_kib or (4096 if asan_build() else 1024)
+        rss = rss_kib(d.pid)
+        print(f"baseline: fds {self.fds} -> {fd_count(d.pid)}, RSS {self.rss} -> {rss} KiB")
+        assert rss <= self.rss + slack, (self.rss, rss)
 
 
 # --- 1. fork fails with EAGAIN --------------------------------------------------------------------
 
+def uid_in_use(uid):
+    for p in os.listdir("/proc"):
+        st = proc_status(int(p)) if p.isdigit() else None
+        if st and int(st["Uid"].split()[0]) == uid:
+            return True
+    return False
+
+
 @pytest.fixture
 def nobody_dir():
     """A directory a throwaway uid can write: root ignores RLIMIT_NPROC, so the daemon runs as a
-    uid of its own (no passwd entry needed; derived from our pid so parallel runs differ)."""
+    uid of its own (no passwd entry needed), one that runs no process now (NPROC counts them)."""
     uid = 40000 + os.getpid() % 20000
-    path = tempfile.mkdtemp(prefix="corral-nproc-")
+    while uid_in_use(uid):
+        uid += 1
+    path = tempfile.mkdtemp(prefix="corral-nproc-", dir="/tmp")
     os.chown(path, uid, uid)
     yield path, uid
     shutil.rmtree(path, ignore_errors=True)
@@ -245,8 +259,22 @@ def test_failalloc_shim_loads_into_corrald(corral, tmp_path):
     assert fa.hits() >= 1, resp[:300]
 
 
-@pytest.mark.parametrize("lib", ["libexpat.so", "libmicrohttpd.so"])
-def test_request_path_survives_each_failing_allocation(corral, tmp_path, lib):
+# A multicall of three getProcessInfo: nested arrays and structs, longer names, more of expat's
+# pools than getState's few elements.
+MULTICALL = (b"<?xml version='1.0'?>\n<methodCall>\n<methodName>system.multicall</methodName>\n"
+             b"<params><param><value><array><data>\n" + b"".join(
+                 b"<value><struct><member><name>methodName</name><value><string>"
+                 b"supervisor.getProcessInfo</string></value></member><member><name>params</name>"
+                 b"<value><array><data><value><string>a</string></value></data></array></value>"
+                 b"</member></struct></value>\n" for _ in range(3))
+             + b"</data></array></value></param></params>\n</methodCall>\n")
+REQUESTS = {"getState": (GETSTATE, b"<string>RUNNING</string>"),
+            "multicall": (MULTICALL, b"<string>RUNNING</string>")}
+
+
+@pytest.mark.parametrize("lib,request_name", [("libexpat.so", "getState"), ("libexpat.so", "multicall"),
+                                              ("libmicrohttpd.so", "getState")])
+def test_request_path_survives_each_failing_allocation(corral, tmp_path, lib, request_name):
     """Walk the library's allocations on one XML-RPC request: failing the 1st, 2nd, ... nth each
     gets a fault, an error page or a closed connection, never a crash, a hang or a leak, until n
     passes the request's last allocation (the request then succeeds with the shim armed)."""
@@ -254,14 +282,15 @@ def test_request_path_survives_each_failing_allocation(corral, tmp_path, lib):
     d = corral.start(SLEEPER, env=fa.env())
     wait_states(d, {"a": "RUNNING"})
     base = Baseline(d)
+    body, success = REQUESTS[request_name]
     outcomes = []
-    for nth in range(1, 60):
+    for nth in range(1, 100):
         hits = fa.hits()
         fa.arm(nth)
-        resp = exchange(d, post(GETSTATE), 5.0)
+        resp = exchange(d, post(body), 5.0)
         fa.disarm()
         if fa.hits() == hits:            # no nth allocation: the walk is over
-            assert b"<string>RUNNING</string>" in resp, resp[:500]
+            assert success in resp, resp[:500]
             break
         outcomes.append(resp.split(b"\r\n", 1)[0] or b"(closed)")
         # What a failed allocation may give: an error status, a fault, or no answer at all. A
@@ -270,14 +299,16 @@ def test_request_path_survives_each_failing_allocation(corral, tmp_path, lib):
         assert (resp == b"" or resp.startswith(b"HTTP/1.1 500 ") or resp.startswith(b"HTTP/1.1 503 ")
                 or resp.startswith(b"HTTP/1.1 400 ")
                 or (resp.startswith(b"HTTP/1.1 200 ") and b"<name>faultCode</name>" in resp)
-                or b"<string>RUNNING</string>" in resp), (nth, resp[:500])
+                or success in resp), (nth, resp[:500])
         if resp.startswith(b"HTTP/1.1 400 "):
             assert len(OOM_400.findall(d.log())) == sum(o.startswith(b"HTTP/1.1 400 ") for o in outcomes), \
                 re.findall(r".*XML-RPC.*", d.log())
         answers(d)
     else:
-        pytest.fail("the request made 60 allocations in the library or more")
+        pytest.fail("the request made 100 allocations in the library or more")
     assert outcomes, f"no allocation by {lib} failed"
+    print(f"{lib} {request_name}: {len(outcomes)} allocations failed in turn:",
+          {o.decode(): outcomes.count(o) for o in set(outcomes)})
     base.back()
 
 
@@ -298,23 +329,27 @@ def test_every_expat_allocation_failing_is_refused_and_logged(corral, tmp_path):
     base.back()
 
 
-def test_reload_with_failing_parser_allocation_keeps_the_old_config(corral, tmp_path):
+@pytest.mark.parametrize("nth", [0, 2])
+def test_reload_with_failing_parser_allocation_keeps_the_old_config(corral, tmp_path, nth):
+    """nth 0: every allocation by inih fails; 2: the growth of its line buffer (a line longer than
+    the first 256 bytes) fails after the first allocation succeeded."""
     fa = FailAlloc(tmp_path, "libinih.so")
     d = corral.start(SLEEPER, env=fa.env())
     pid = wait_states(d, {"a": "RUNNING"})["a"]["pid"]
     base = Baseline(d)
-    d.write_config(SLEEPER + "\n[program:b]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
-    fa.arm(0)
+    d.write_config(SLEEPER + "\n[program:b]\ncommand=/bin/sleep 1000\nstartsecs=0\n; " + "x" * 400 + "\n")
+    fa.arm(nth)
     # SIGHUP: refused, old config and its worker kept.
     d.reload()
     d.wait_log("restart request refused")
     assert "out of memory while parsing" in d.log()
     # reread over XML-RPC: a CANT_REREAD fault naming the cause.
+    fa.arm(nth)
     with rpc(d) as proxy, pytest.raises(xmlrpc.client.Fault) as e:
         proxy.supervisor.reloadConfig()
     assert e.value.faultCode == 92 and "out of memory while parsing" in e.value.faultString, e.value
     fa.disarm()
-    assert fa.hits() >= 2
+    assert fa.hits() == 2 if nth else fa.hits() >= 2
     now = infos(d)
     assert now["a"]["pid"] == pid and "b" not in now, now
     base.back()
@@ -359,6 +394,8 @@ def drains_and_says_once(d, tmp_path, path, error):
 
 
 def test_enospc_on_a_capture_log_drains_the_worker_and_says_so_once(corral, tmp_path):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here")
     d = corral.start(writer(tmp_path, "/dev/full"), env=san_env())
     wait_states(d, {"w": "RUNNING"})
     drains_and_says_once(d, tmp_path, "/dev/full", "No space left on device")
@@ -366,7 +403,10 @@ def test_enospc_on_a_capture_log_drains_the_worker_and_says_so_once(corral, tmp_
 
 def test_eio_on_a_capture_log_drains_the_worker_and_says_so_once(corral, tmp_path):
     """A pty whose master side is closed fails every write with EIO (no root-only mount needed)."""
-    master, slave = pty.openpty()
+    try:
+        master, slave = pty.openpty()
+    except OSError as e:
+        pytest.skip(f"no pty here: {e}")
     path = os.ttyname(slave)
     os.close(slave)
     try:
@@ -446,4 +486,4 @@ def test_a_thousand_sighup_and_sigusr2_are_coalesced(corral, tmp_path):
     at = echoed.index(main[0])
     assert echoed[at:at + len(main)] == main
     print(f"storm: {reloads} restarts, {ignored} ignored, {reopens} reopens")
-    base.back(rss_slack_kib=4096 if asan_build() else 2048)
+    base.back(rss_slack_kib=6144 if asan_build() else 2048)
