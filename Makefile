@@ -74,6 +74,9 @@ UNIT_SRC   := $(wildcard tests/unit/check_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 # The one main of the unit tests (tests/unit/main.c runs the suite each check_*.c exports).
 UNIT_MAIN  := $(B)/tests/libunitmain.a
+# LD_PRELOAD shims of the integration tests (tests/shim/): plain -O2 in both builds, since a shim
+# preloaded ahead of ASan's runtime must not need that runtime itself.
+SHIM_SO    := $(patsubst tests/shim/%.c,$(B)/tests/lib%.so,$(wildcard tests/shim/*.c))
 
 .PHONY: all run check check-deps check-build check-unit check-integration check-systemd check-fuzz \
         check-layers install clean bench bench-quick bench-deps fuzz deps
@@ -91,6 +94,11 @@ $(B)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -c -o $@ $<
+
+$(B)/tests/lib%.so: tests/shim/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(BASE_CFLAGS) -O2 -fPIC -shared -o $@ $< -ldl
 
 $(foreach l,$(LAYERS),$(eval $(call lib_of,$(l)): $(call obj_of,$(l))))
 $(call lib_of,corralctl): $(filter-out %/main.o,$(call obj_of,corralctl))
@@ -149,7 +157,7 @@ check-deps:
 	$(Q)tests/deps.sh check
 
 check-build:
-	$(Q)$(MAKE) --no-print-directory B=$(B) all $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory B=$(B) all $(UNIT_BIN) $(SHIM_SO)
 
 check-unit: check-build
 	$(Q)tests/run-unit.sh $(B) $(UNIT_BIN)
