@@ -306,10 +306,12 @@ class Soak:
                 else:
                     p.supervisor.tailProcessStdoutLog(name, rnd.randrange(0, 1 << 20), rnd.choice((100, 4096)))
                 self.n.add("requests")
-            except xmlrpc.client.Fault:
-                # BAD_NAME while a reload swaps groups, ALREADY_STARTED, NOT_RUNNING: answered
+            except xmlrpc.client.Fault as e:
+                # answered: BAD_NAME while a reload swaps groups, ALREADY_STARTED, NOT_RUNNING,
+                # SHUTDOWN_STATE during a SIGHUP; the summary lists them by code
                 self.n.add("requests")
                 self.n.add("faults")
+                self.n.add(f"fault {e.faultCode} {op}")
             except (OSError, xmlrpc.client.Error, http.client.HTTPException) as e:
                 self.n.add("errors")
                 self.n.add(f"error {type(e).__name__}")
@@ -405,12 +407,17 @@ class Soak:
                     self.flag("getPID answered another pid")
                 self.last_answer = time.monotonic()
                 self.ping_ms = (self.last_answer - t0) * 1000
+            except xmlrpc.client.Fault as e:
+                # SHUTDOWN_STATE while a SIGHUP reload restarts everything (supervisord does the
+                # same); it is an answer, but PROBE_DEAD_S of nothing else is a stuck reload
+                self.n.add(f"probe fault {e.faultCode}")
+                self.ping_ms = float("nan")
             except (OSError, xmlrpc.client.Error, http.client.HTTPException) as e:
                 self.n.add("probe_errors")
                 self.ping_ms = float("nan")
                 self.n.add(f"probe error {type(e).__name__}")
             if time.monotonic() - self.last_answer > PROBE_DEAD_S:
-                self.flag(f"corrald stopped answering: no getPID answer for {PROBE_DEAD_S} s")
+                self.flag(f"corrald stopped answering: no getPID result for {PROBE_DEAD_S} s")
             self.stop.wait(max(0.0, 1.0 - (time.monotonic() - t0)))
 
     def spawn(self, target, *args):
@@ -559,6 +566,7 @@ set key autotitle columnhead top left
 set grid
 {bands}
 set xlabel 'time (s)'
+set xrange [0:*]
 set multiplot layout 4,1 title 'corrald soak: RSS, fds, CPU, zombies (1 sample/s; grey: the windows the growth check compares)'
 set ylabel 'RSS (MiB)'
 set yrange [0:*]
@@ -598,9 +606,12 @@ def summarize(s, fails, fig, args):
             f"probe getPID: median {statistics.median([r[5] for r in rows if r[5] == r[5]] or [0]):.1f} ms, "
             f"max {max([r[5] for r in rows if r[5] == r[5]] or [0]):.1f} ms",
         ]
-        errs_by = {k: v for k, v in s.n.c.items() if " error " in f" {k} "}
+        errs_by = {k: v for k, v in sorted(s.n.c.items()) if " error " in f" {k} "}
         if errs_by:
             lines.append(f"errors by kind: {errs_by}")
+        faults_by = {k: v for k, v in sorted(s.n.c.items()) if " fault " in f" {k} "}
+        if faults_by:
+            lines.append(f"faults by code and call: {faults_by}")
     if fig:
         lines.append(
             f"growth (median 2nd fifth -> last fifth): RSS {fig['rss_second_fifth_kib']} -> {fig['rss_last_fifth_kib']} KiB "
