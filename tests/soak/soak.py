@@ -566,7 +566,7 @@ set key autotitle columnhead top left
 set grid
 {bands}
 set xlabel 'time (s)'
-set xrange [0:*]
+set xrange [0:{rows[-1][0] if rows else 1}]
 set multiplot layout 4,1 title 'corrald soak: RSS, fds, CPU, zombies (1 sample/s; grey: the windows the growth check compares)'
 set ylabel 'RSS (MiB)'
 set yrange [0:*]
