@@ -1,5 +1,5 @@
 # corral — top-level GNU Makefile. Objects go to build/ (plain) and build-san/ (ASan+UBSan).
-# Targets: all run check install clean bench bench-quick bench-deps fuzz deps
+# Targets: all run check install clean bench bench-quick bench-deps soak fuzz deps
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -79,7 +79,7 @@ UNIT_MAIN  := $(B)/tests/libunitmain.a
 SHIM_SO    := $(patsubst tests/shim/%.c,$(B)/tests/lib%.so,$(wildcard tests/shim/*.c))
 
 .PHONY: all run check check-deps check-build check-unit check-integration check-systemd check-fuzz \
-        check-layers install clean bench bench-quick bench-deps fuzz deps
+        check-layers install clean bench bench-quick bench-deps soak soak-deps fuzz deps
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -197,6 +197,19 @@ bench: bench-deps
 bench-quick: bench-deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench/run.sh --quick
+
+# --- soak (never part of check) ---------------------------------------------------------------
+# SOAK_S seconds of crash storms, 20 control clients, log floods, reloads and /logtail followers at
+# once on one plain-build corrald; fails on growth, zombies, death or silence (tests/soak/soak.py).
+# Outputs: build/soak/soak.csv, soak.png, summary.txt.
+SOAK_S ?= 1200
+PYTHON ?= /usr/bin/python3
+soak-deps:
+	$(Q)tests/deps.sh soak
+
+soak: soak-deps
+	$(Q)$(MAKE) --no-print-directory B=build all
+	$(Q)$(PYTHON) tests/soak/soak.py --corrald build/corrald --seconds $(SOAK_S) --out build/soak
 
 # --- install ----------------------------------------------------------------------------------
 install: all

@@ -3,14 +3,17 @@
 #   tests/deps.sh build   — to build and run corrald
 #   tests/deps.sh check   — plus what `make check` needs (supervisorctl, pytest, clang for the fuzzer)
 #   tests/deps.sh bench   — plus the peers the benchmark compares against
+#   tests/deps.sh soak    — to build corrald and run `make soak` (Python driver, gnuplot for the plot)
 set -eu
 BUILD="build-essential pkg-config libev-dev libinih-dev libmicrohttpd-dev libexpat1-dev libsystemd-dev nettle-dev libjansson-dev"
 CHECK="check libsubunit-dev python3 python3-pytest python3-pytest-xdist python3-pytest-timeout supervisor clang libclang-rt-14-dev systemd procps util-linux logrotate"
 BENCH="supervisor s6 runit python3"
+SOAK="python3 gnuplot-nox"
 want=$BUILD
 case "${1:-build}" in
   check) want="$BUILD $CHECK" ;;
   bench) want="$BUILD $CHECK $BENCH" ;;
+  soak)  want="$BUILD $SOAK" ;;
 esac
 missing=""
 for p in $want; do
