@@ -28,6 +28,8 @@
 #include "core/sup.h"
 #include "ctl/http.h"
 
+#include "own_child.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -105,7 +107,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         for (int i = 0; i < 100; i++)
                 logfile_write(log_lf, "a line of the log, a line of the log\n", 37);
         atexit(cleanup);
+        own_child_start();
         table_init();
+        if (have_table) {               /* the sweep, once up front: not only after a shutdown RPC */
+                sup_fini();
+                own_child_check("sup_fini");
+                table_init();
+        }
         return 0;
 }
 
@@ -280,6 +288,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 struct proc_group *const *g;
                 if (sup_groups(&g) != ngroups || sup_mood() != SUP_RUNNING) {
                         sup_fini();
+                        own_child_check("sup_fini");
                         table_init();
                 }
         }

@@ -11,7 +11,8 @@
 # Any crash, leak, timeout or sanitizer report fails the script (libFuzzer exits non-zero); the
 # input is left in build/fuzz/<t>-crash-… (see regressions/README.md to keep it).
 # The harnesses never kill what they did not start: sup_fini's leftover sweep only touches
-# descendants outside our session (workers get their own), and libFuzzer's processes share ours.
+# descendants outside our session (workers get their own), and libFuzzer's processes share ours;
+# fuzz_rpc and fuzz_http hold a child of their own across sup_fini to prove it (own_child.h).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -43,7 +44,7 @@ newest_h=$(ls -t "$top"/src/*/*.h | head -1)
 for f in "$top"/src/shared/*.c "$top"/src/cfg/*.c "$top"/src/core/*.c "$top"/src/ctl/*.c; do
         layer=$(basename "$(dirname "$f")")
         o="$out/obj/$layer-$(basename "${f%.c}").o"
-        if [ ! -f "$o" ] || [ "$f" -nt "$o" ] || [ "$newest_h" -nt "$o" ]; then
+        if [ ! -f "$o" ] || [ -n "$(find "$f" "$newest_h" -newer "$o")" ]; then
                 rm -f "$o"
                 # shellcheck disable=SC2086
                 "$CC_FUZZ" $cflags $san -fsanitize=fuzzer-no-link -c -o "$o" "$f" &
