@@ -47,8 +47,9 @@ static const char config[] =
 
 static struct ev_loop *loop;
 static struct logfile *log_lf;
-static char dir[] = "/tmp/corral-fuzz-http.XXXXXX";
-static char tail_path[sizeof dir + 16];
+/* Under $TMPDIR: run.sh points it at its scratch dir, removed even when a crash skips atexit. */
+static char dir[1024];
+static char tail_path[sizeof dir + 8];
 static bool have_table;
 static size_t ngroups;
 
@@ -93,6 +94,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         (void)argc; (void)argv;
         log_set_level(LOGL_CRIT);
         loop = ev_default_loop(0);
+        const char *tmp = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/corral-fuzz-http.XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(dir)) {
                 perror("fuzz_http: mkdtemp");
                 exit(1);

@@ -21,9 +21,10 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[] = "/tmp/corral-fuzz-logread.XXXXXX";
-static char path[sizeof dir + 16];
-static char missing[sizeof dir + 16];
+/* Under $TMPDIR: run.sh points it at its scratch dir, removed even when a crash skips atexit. */
+static char dir[1024];
+static char path[sizeof dir + 8];
+static char missing[sizeof dir + 8];
 
 static void
 cleanup(void)
@@ -36,6 +37,8 @@ int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
         (void)argc; (void)argv;
+        const char *tmp = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/corral-fuzz-logread.XXXXXX", tmp && *tmp ? tmp : "/tmp");
         if (!mkdtemp(dir)) {
                 perror("fuzz_logread: mkdtemp");
                 exit(1);

@@ -61,6 +61,8 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/corral-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
+# The harnesses' temp files go here too (a crashing input skips their own cleanup).
+export TMPDIR="$work"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
 common="-max_len=8192 -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=256"
 
