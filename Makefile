@@ -171,9 +171,12 @@ check-systemd:
 check-layers:
 	$(Q)tests/check-layers.sh
 
-# make check fuzzes with a fixed seed so that a landing is deterministic; `make fuzz` explores.
+# make check fuzzes briefly with a fixed seed (deterministic landing) and replays the kept
+# regressions; it reads tests/fuzz/corpus/ and never writes it. `make fuzz` explores for FUZZ_S
+# seconds per target (FUZZ_SECONDS also accepted) and merges what it found, minimised, back into
+# tests/fuzz/corpus/<target>/ to be committed.
 check-fuzz:
-	$(Q)FUZZ_SEED=$${FUZZ_SEED:-1} tests/fuzz/run.sh
+	$(Q)FUZZ_SEED=$${FUZZ_SEED:-1} FUZZ_S=$${FUZZ_S:-$${FUZZ_SECONDS:-10}} FUZZ_MERGE=0 tests/fuzz/run.sh
 
 # Plain build first (fast feedback), then the same suites under ASan+UBSan.
 check: check-deps
@@ -183,7 +186,7 @@ check: check-deps
 	$(Q)$(MAKE) --no-print-directory check-systemd check-fuzz
 
 fuzz:
-	$(Q)FUZZ_SECONDS=$${FUZZ_SECONDS:-300} tests/fuzz/run.sh
+	$(Q)FUZZ_S=$${FUZZ_S:-$${FUZZ_SECONDS:-300}} FUZZ_MERGE=1 tests/fuzz/run.sh
 
 # --- benchmark (never part of check) ----------------------------------------------------------
 # Installs what is missing first (supervisor, s6, runit as peers), like `make run`.

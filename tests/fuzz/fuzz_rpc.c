@@ -15,6 +15,8 @@
 #include "core/sup.h"
 #include "shared/xmlrpc.h"
 
+#include "own_child.h"
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -69,7 +71,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
         (void)argc; (void)argv;
         log_set_level(LOGL_CRIT);
+        own_child_start();
         table_init();
+        if (have_table) {               /* the sweep, once up front: not only after a shutdown RPC */
+                sup_fini();
+                own_child_check("sup_fini");
+                table_init();
+        }
         if (!have_table)
                 fprintf(stderr, "fuzz_rpc: no process table (cfg/sup not available), fuzzing without\n");
         return 0;
@@ -139,6 +147,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 struct proc_group *const *g;
                 if (sup_groups(&g) != ngroups || sup_mood() != SUP_RUNNING) {
                         sup_fini();
+                        own_child_check("sup_fini");
                         table_init();
                 }
         }
