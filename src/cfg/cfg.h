@@ -14,6 +14,22 @@
 
 enum cfg_autorestart { CFG_AUTORESTART_NEVER, CFG_AUTORESTART_UNEXPECTED, CFG_AUTORESTART_ALWAYS };
 
+/* corral extension: how the delay before a retry grows (README "Backoff"). */
+enum cfg_backoff_kind { CFG_BACKOFF_EXPONENTIAL, CFG_BACKOFF_LINEAR };
+
+/* startretries=infinite: never FATAL. */
+#define CFG_STARTRETRIES_INFINITE INT32_MAX
+
+/* The backoff keys of a program, in seconds (fractions allowed). */
+struct cfg_backoff {
+        enum cfg_backoff_kind kind;     /* exponential */
+        double initial;                 /* 1: the first delay */
+        double max;                     /* 60: no delay is longer */
+        double factor;                  /* 2: exponential growth per attempt (linear ignores it) */
+        double jitter;                  /* 0: up to this fraction of each delay is taken off at random */
+        double reset;                   /* 60 (linear: 0): RUNNING this long forgets the past delays */
+};
+
 enum cfg_logkind {
         CFG_LOG_NONE,   /* NONE / OFF: no file */
         CFG_LOG_AUTO,   /* AUTO: a file in childlogdir, named by outlog at process creation */
@@ -56,7 +72,8 @@ struct cfg_proc {
         int priority;                   /* 999 */
         bool autostart;                 /* true */
         int startsecs;                  /* 1 */
-        int startretries;               /* 3 */
+        int startretries;               /* 3; CFG_STARTRETRIES_INFINITE for "infinite" */
+        struct cfg_backoff backoff;     /* backoff, backoff_* */
         enum cfg_autorestart autorestart; /* unexpected */
         uint64_t exitcodes[4];          /* bitset of 0..255; default {0} */
         int stopsignal;                 /* SIGTERM */
@@ -216,6 +233,9 @@ int cfg_parse_bytes(const char *s, off_t *ret);
 int cfg_parse_octal(const char *s, int *ret);
 int cfg_parse_signal(const char *s, int *ret);          /* "TERM", "sigterm", "15" (names: shared/signame.h) */
 int cfg_parse_exitcodes(const char *s, uint64_t ret[4]);
+/* A plain decimal number of seconds ("2", "0.5", " 1.25 "): no sign, exponent, hex, inf or nan.
+ * 0 or -EINVAL. */
+int cfg_parse_seconds(const char *s, double *ret);
 /* supervisord's environment tokenizer (compat A.2): "K=v,K2=\"x,y\"" → "K=V" vector. */
 int cfg_parse_environment(const char *s, char ***ret, char **ret_msg);
 /* POSIX shell-like split (shlex.split): quotes, backslashes, no expansion. */

@@ -28,7 +28,8 @@ static const char *const keys_program[] = {
         "stdout_logfile_backups", "stdout_capture_maxbytes", "stdout_events_enabled", "stdout_syslog",
         "stderr_logfile", "stderr_logfile_maxbytes", "stderr_logfile_backups", "stderr_capture_maxbytes",
         "stderr_events_enabled", "stderr_syslog", "environment", "directory", "umask", "serverurl",
-        "pdeathsig", NULL,
+        "pdeathsig", "backoff", "backoff_initial", "backoff_max", "backoff_factor", "backoff_jitter",
+        "backoff_reset", NULL,
 };
 static const char *const keys_group[] = { "programs", "priority", NULL };
 static const char *const keys_unix[] = { "file", "chmod", "chown", "username", "password", NULL };

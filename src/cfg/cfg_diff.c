@@ -74,6 +74,13 @@ env_eq(char *const *a, char *const *b)
 }
 
 static bool
+backoff_eq(const struct cfg_backoff *a, const struct cfg_backoff *b)
+{
+        return a->kind == b->kind && a->initial == b->initial && a->max == b->max && a->factor == b->factor &&
+               a->jitter == b->jitter && a->reset == b->reset;
+}
+
+static bool
 proc_eq(const struct cfg_proc *a, const struct cfg_proc *b)
 {
         return str_eq(a->name, b->name) && str_eq(a->group, b->group) && str_eq(a->program, b->program) &&
@@ -84,7 +91,8 @@ proc_eq(const struct cfg_proc *a, const struct cfg_proc *b)
                (!a->has_uid || (a->uid == b->uid && a->gid == b->gid && a->ngroups == b->ngroups &&
                                 !memcmp(a->groups, b->groups, (size_t)a->ngroups * sizeof *a->groups))) &&
                a->priority == b->priority && a->autostart == b->autostart && a->startsecs == b->startsecs &&
-               a->startretries == b->startretries && a->autorestart == b->autorestart &&
+               a->startretries == b->startretries &&
+               backoff_eq(&a->backoff, &b->backoff) && a->autorestart == b->autorestart &&
                !memcmp(a->exitcodes, b->exitcodes, sizeof a->exitcodes) && a->stopsignal == b->stopsignal &&
                a->stopwaitsecs == b->stopwaitsecs && a->stopasgroup == b->stopasgroup &&
                a->killasgroup == b->killasgroup && a->redirect_stderr == b->redirect_stderr &&

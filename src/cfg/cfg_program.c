@@ -7,6 +7,7 @@
 #include "cfg/cfg_value.h"
 #include "shared/util.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,70 @@ env_merge(char *const *base, char *const *add)
                 }
         }
         return out;
+}
+
+/* --- backoff (corral extension) ----------------------------------------------------------------- */
+
+/* Longest delay, reset time etc. one may write: a sanity bound (a week), not a policy. */
+#define SECONDS_MAX (7 * 86400.0)
+
+/* key as a number in [lo, hi] (lo itself excluded when open_lo), else def with an error. */
+static double
+key_number(struct cfg_ctx *c, const struct cfg_section *s, struct cfg_key_scope *sc, const char *key,
+           double def, double lo, bool open_lo, double hi, const char *what)
+{
+        const struct cfg_kv *kv;
+        char *v = cfg_key_raw(c, s, key, sc, &kv);
+        double d = def;
+
+        if (v && (cfg_parse_seconds(v, &d) < 0 || d < lo || (open_lo && d == lo) || d > hi)) {
+                cfg_key_err(c, s, kv, "'%s' is not %s", v, what);
+                d = def;
+        }
+        free(v);
+        return d;
+}
+
+/* startretries (a count, or "infinite") and the backoff_* keys. */
+static void
+get_retries(struct cfg_ctx *c, const struct cfg_section *s, struct cfg_key_scope *sc, struct cfg_proc *t)
+{
+        const struct cfg_kv *kv;
+        struct cfg_backoff *b = &t->backoff;
+        char *v = cfg_key_raw(c, s, "startretries", sc, &kv);
+
+        t->startretries = 3;
+        if (v) {
+                long n;
+                const char *w = v + strspn(v, " \t");
+                if (!strncasecmp(w, "infinite", 8) && !w[8 + strspn(w + 8, " \t")])
+                        t->startretries = CFG_STARTRETRIES_INFINITE;
+                else if (cfg_parse_int(v, &n) == 0 && n >= INT_MIN && n < CFG_STARTRETRIES_INFINITE)
+                        t->startretries = (int)n;
+                else
+                        cfg_key_err(c, s, kv, "'%s' is not an integer or infinite", v);
+                free(v);
+        }
+        b->kind = CFG_BACKOFF_EXPONENTIAL;
+        v = cfg_key_raw(c, s, "backoff", sc, &kv);
+        if (v) {
+                const char *w = v + strspn(v, " \t");
+                size_t n = strcspn(w, " \t");
+                if (!w[n + strspn(w + n, " \t")] && n == 6 && !strncasecmp(w, "linear", 6))
+                        b->kind = CFG_BACKOFF_LINEAR;
+                else if (!(!w[n + strspn(w + n, " \t")] && n == 11 && !strncasecmp(w, "exponential", 11)))
+                        cfg_key_err(c, s, kv, "'%s' is not exponential or linear", v);
+                free(v);
+        }
+        b->initial = key_number(c, s, sc, "backoff_initial", 1, 0, true, SECONDS_MAX,
+                                "a number of seconds above 0 (at most a week)");
+        b->max = key_number(c, s, sc, "backoff_max", 60, 0, true, SECONDS_MAX,
+                            "a number of seconds above 0 (at most a week)");
+        b->factor = key_number(c, s, sc, "backoff_factor", 2, 1, false, 1000, "a number from 1 to 1000");
+        b->jitter = key_number(c, s, sc, "backoff_jitter", 0, 0, false, 1, "a fraction from 0 to 1");
+        /* linear is supervisord's timing, where reaching RUNNING forgets the failed starts */
+        b->reset = key_number(c, s, sc, "backoff_reset", b->kind == CFG_BACKOFF_LINEAR ? 0 : 60, 0, false,
+                              SECONDS_MAX, "a number of seconds from 0 to a week");
 }
 
 /* --- programs --------------------------------------------------------------------------------- */
@@ -176,7 +241,7 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
                 free(v);
         }
         t.startsecs = (int)cfg_key_int(c, s, "startsecs", &sc, 1);
-        t.startretries = (int)cfg_key_int(c, s, "startretries", &sc, 3);
+        get_retries(c, s, &sc, &t);
         t.stopsignal = SIGTERM;
         v = cfg_key_raw(c, s, "stopsignal", &sc, &kv);
         if (v) {

@@ -214,6 +214,25 @@ cfg_parse_exitcodes(const char *s, uint64_t ret[4])
         return 0;
 }
 
+int
+cfg_parse_seconds(const char *s, double *ret)
+{
+        const char *p = s + strspn(s, " \t");
+        size_t digits = strspn(p, "0123456789"), frac = 0;
+        char *end;
+
+        /* strtod alone would take "inf", "0x1p3", "1e9" and a sign: none is a plain number */
+        if (p[digits] == '.')
+                frac = strspn(p + digits + 1, "0123456789");
+        if (!digits && !frac)
+                return -EINVAL;
+        double v = strtod(p, &end);
+        if (end != p + digits + (p[digits] == '.' ? 1 + frac : 0) || end[strspn(end, " \t")])
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
 /* --- environment: shlex non-POSIX mode with extra word chars (compat §A.2) --------------------- */
 
 static bool

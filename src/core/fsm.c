@@ -13,18 +13,21 @@
 #define NEVER           { PROC_SAME, FAULT_OK, ACT_CANT_HAPPEN }
 
 #define SPAWN           ACT_SPAWN
-#define FAILED_START    (ACT_COUNT_RETRY | ACT_ARM_BACKOFF)
+/* a start that is no retry begins again with the first delay */
+#define FRESH_START     (ACT_SPAWN | ACT_RESET_DELAY)
+#define FAILED_START    (ACT_COUNT_RETRY | ACT_NEXT_DELAY | ACT_ARM_BACKOFF)
 #define STOP            (ACT_SIGNAL_STOP | ACT_ARM_STOPWAIT)
 #define EXITED          (ACT_EXIT_EXITED | ACT_RESET_BACKOFF)
 /* the stop is over: whatever is left in the group goes too */
-#define STOPPED         (ACT_EXIT_STOPPED | ACT_CLEAR_STOP | ACT_CLEAR_KILLING | ACT_KILL_LEFTOVERS)
+#define STOPPED         (ACT_EXIT_STOPPED | ACT_CLEAR_STOP | ACT_CLEAR_KILLING | ACT_KILL_LEFTOVERS | \
+                         ACT_RESET_DELAY)
 
 /* Every cell is written out. Commands that do not apply reject with supervisord's fault; internal
  * events in a state where they cannot occur are NEVER (logged as "can't happen", ignored).
  * Exits: a process has a pid only in STARTING, RUNNING, STOPPING and UNKNOWN. */
 static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
         [PROC_STOPPED] = {
-                [PE_START]              = GO(PROC_STARTING, SPAWN),
+                [PE_START]              = GO(PROC_STARTING, FRESH_START),
                 [PE_STOP]               = REJECT(FAULT_NOT_RUNNING),
                 [PE_SIGNAL]             = REJECT(FAULT_NOT_RUNNING),
                 [PE_SPAWNED]            = NEVER,
@@ -34,6 +37,7 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_EXIT_EXPECTED]      = NEVER,
                 [PE_EXIT_UNEXPECTED]    = NEVER,
                 [PE_BACKOFF_ELAPSED]    = NEVER,
+                [PE_RESTART_DELAYED]    = NEVER,
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = NEVER,
                 [PE_KILL_FAILED]        = NEVER,
@@ -50,6 +54,7 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_EXIT_EXPECTED]      = GO(PROC_EXITED, EXITED),
                 [PE_EXIT_UNEXPECTED]    = GO(PROC_EXITED, EXITED),
                 [PE_BACKOFF_ELAPSED]    = NEVER,
+                [PE_RESTART_DELAYED]    = NEVER,
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = NEVER,
                 [PE_KILL_FAILED]        = GO(PROC_UNKNOWN, ACT_CLEAR_KILLING),
@@ -66,6 +71,7 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_EXIT_EXPECTED]      = GO(PROC_EXITED, EXITED),
                 [PE_EXIT_UNEXPECTED]    = GO(PROC_EXITED, EXITED),
                 [PE_BACKOFF_ELAPSED]    = NEVER,
+                [PE_RESTART_DELAYED]    = NEVER,
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = NEVER,
                 [PE_KILL_FAILED]        = GO(PROC_UNKNOWN, ACT_CLEAR_KILLING),
@@ -73,7 +79,7 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
         [PROC_BACKOFF] = {
                 [PE_START]              = REJECT(FAULT_ALREADY_STARTED),
                 /* no process to signal; do not wait out the retries (supervisord's kill()) */
-                [PE_STOP]               = GO(PROC_STOPPED, ACT_RESET_BACKOFF | ACT_CLEAR_STOP),
+                [PE_STOP]               = GO(PROC_STOPPED, ACT_RESET_BACKOFF | ACT_RESET_DELAY | ACT_CLEAR_STOP),
                 [PE_SIGNAL]             = REJECT(FAULT_NOT_RUNNING),     /* not signallable */
                 [PE_SPAWNED]            = NEVER,
                 [PE_SPAWN_FAILED]       = NEVER,
@@ -82,7 +88,8 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_EXIT_EXPECTED]      = NEVER,
                 [PE_EXIT_UNEXPECTED]    = NEVER,
                 [PE_BACKOFF_ELAPSED]    = GO(PROC_STARTING, SPAWN),
-                [PE_RETRIES_EXHAUSTED]  = GO(PROC_FATAL, ACT_RESET_BACKOFF | ACT_LOG_GAVE_UP),
+                [PE_RESTART_DELAYED]    = NEVER,
+                [PE_RETRIES_EXHAUSTED]  = GO(PROC_FATAL, ACT_RESET_BACKOFF | ACT_RESET_DELAY | ACT_LOG_GAVE_UP),
                 [PE_STOP_TIMEOUT]       = NEVER,
                 [PE_KILL_FAILED]        = NEVER,
         },
@@ -98,12 +105,13 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_EXIT_EXPECTED]      = GO(PROC_STOPPED, STOPPED),
                 [PE_EXIT_UNEXPECTED]    = GO(PROC_STOPPED, STOPPED),
                 [PE_BACKOFF_ELAPSED]    = NEVER,
+                [PE_RESTART_DELAYED]    = NEVER,
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = STAY(ACT_SIGNAL_KILL | ACT_ARM_STOPWAIT),
                 [PE_KILL_FAILED]        = GO(PROC_UNKNOWN, ACT_CLEAR_KILLING),
         },
         [PROC_EXITED] = {
-                [PE_START]              = GO(PROC_STARTING, SPAWN),
+                [PE_START]              = GO(PROC_STARTING, FRESH_START),
                 [PE_STOP]               = REJECT(FAULT_NOT_RUNNING),
                 [PE_SIGNAL]             = REJECT(FAULT_NOT_RUNNING),
                 [PE_SPAWNED]            = NEVER,
@@ -113,12 +121,15 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_EXIT_EXPECTED]      = NEVER,
                 [PE_EXIT_UNEXPECTED]    = NEVER,
                 [PE_BACKOFF_ELAPSED]    = NEVER,
+                /* an exit too soon after RUNNING: wait in BACKOFF (stoppable, shown with its retry);
+                 * no failed start, so startretries is not counted */
+                [PE_RESTART_DELAYED]    = GO(PROC_BACKOFF, ACT_NEXT_DELAY | ACT_ARM_BACKOFF),
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = NEVER,
                 [PE_KILL_FAILED]        = NEVER,
         },
         [PROC_FATAL] = {
-                [PE_START]              = GO(PROC_STARTING, SPAWN),
+                [PE_START]              = GO(PROC_STARTING, FRESH_START),
                 [PE_STOP]               = REJECT(FAULT_NOT_RUNNING),
                 [PE_SIGNAL]             = REJECT(FAULT_NOT_RUNNING),
                 [PE_SPAWNED]            = NEVER,
@@ -128,6 +139,7 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_EXIT_EXPECTED]      = NEVER,
                 [PE_EXIT_UNEXPECTED]    = NEVER,
                 [PE_BACKOFF_ELAPSED]    = NEVER,
+                [PE_RESTART_DELAYED]    = NEVER,
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = NEVER,
                 [PE_KILL_FAILED]        = NEVER,
@@ -144,6 +156,7 @@ static const struct fsm_cell table[PROC__COUNT][PE__COUNT] = {
                 [PE_EXIT_EXPECTED]      = GO(PROC_EXITED, ACT_EXIT_EXITED),
                 [PE_EXIT_UNEXPECTED]    = GO(PROC_EXITED, ACT_EXIT_EXITED),
                 [PE_BACKOFF_ELAPSED]    = NEVER,
+                [PE_RESTART_DELAYED]    = NEVER,
                 [PE_RETRIES_EXHAUSTED]  = NEVER,
                 [PE_STOP_TIMEOUT]       = NEVER,
                 [PE_KILL_FAILED]        = NEVER,
@@ -173,6 +186,7 @@ fsm_event_name(enum proc_event e)
                 [PE_EXIT_EXPECTED] = "PE_EXIT_EXPECTED",
                 [PE_EXIT_UNEXPECTED] = "PE_EXIT_UNEXPECTED",
                 [PE_BACKOFF_ELAPSED] = "PE_BACKOFF_ELAPSED",
+                [PE_RESTART_DELAYED] = "PE_RESTART_DELAYED",
                 [PE_RETRIES_EXHAUSTED] = "PE_RETRIES_EXHAUSTED",
                 [PE_STOP_TIMEOUT] = "PE_STOP_TIMEOUT",
                 [PE_KILL_FAILED] = "PE_KILL_FAILED",
@@ -192,7 +206,17 @@ fsm_classify_exit(double uptime, int startsecs, bool expected)
 enum proc_event
 fsm_classify_backoff(int n, int startretries)
 {
+        if (startretries == CFG_STARTRETRIES_INFINITE)
+                return PE_NONE;
         return n > startretries ? PE_RETRIES_EXHAUSTED : PE_NONE;
+}
+
+enum proc_event
+fsm_classify_restart(enum proc_event autorestart, bool expected, double ran, double reset)
+{
+        if (autorestart != PE_START)
+                return autorestart;
+        return !expected && ran < reset ? PE_RESTART_DELAYED : PE_START;
 }
 
 enum proc_event

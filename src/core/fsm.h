@@ -27,7 +27,9 @@ enum proc_event {
         PE_EXIT_EARLY,          /* exited before startsecs (any status) */
         PE_EXIT_EXPECTED,       /* exited after startsecs with a status in exitcodes */
         PE_EXIT_UNEXPECTED,     /* exited after startsecs otherwise (or killed by a signal) */
-        PE_BACKOFF_ELAPSED,     /* the n-th backoff delay (n seconds) is over */
+        PE_BACKOFF_ELAPSED,     /* the backoff delay before the next retry is over */
+        PE_RESTART_DELAYED,     /* an automatic restart after an exit that came too soon after RUNNING
+                                   (backoff_reset) waits the next backoff delay first */
         PE_RETRIES_EXHAUSTED,   /* more than startretries failed starts */
         PE_STOP_TIMEOUT,        /* stopwaitsecs passed while STOPPING */
         PE_KILL_FAILED,         /* kill() failed with something other than ESRCH */
@@ -39,7 +41,7 @@ enum proc_event {
  * timer, the success/gave-up line, set the state (which notifies watchers), then the follow-up
  * event (spawn result, retries check, autorestart). */
 enum fsm_action {
-        ACT_RESET_BACKOFF  = 1u << 0,   /* backoff counter = 0 */
+        ACT_RESET_BACKOFF  = 1u << 0,   /* backoff counter (failed starts, for startretries) = 0 */
         ACT_COUNT_RETRY    = 1u << 1,   /* backoff counter += 1 */
         ACT_SPAWN          = 1u << 2,   /* check the command, fork, exec */
         ACT_SIGNAL_STOP    = 1u << 3,   /* stopsignal to pid (or -pgid with stopasgroup) */
@@ -47,7 +49,7 @@ enum fsm_action {
         ACT_SIGNAL_USER    = 1u << 5,   /* signalProcess's signal to pid */
         ACT_KILL_LEFTOVERS = 1u << 6,   /* after an explicit stop was reaped: SIGKILL -pgid */
         ACT_ARM_STARTSECS  = 1u << 7,
-        ACT_ARM_BACKOFF    = 1u << 8,   /* backoff counter seconds */
+        ACT_ARM_BACKOFF    = 1u << 8,   /* backoff_delay() of the delay step (backoff.h) */
         ACT_ARM_STOPWAIT   = 1u << 9,
         ACT_CANT_HAPPEN    = 1u << 10,  /* an internal event in a state it cannot occur in: log, ignore */
         /* What a transition records and says (run before the timer and signal actions, except the
@@ -60,6 +62,10 @@ enum fsm_action {
         ACT_CLEAR_KILLING  = 1u << 15,  /* no SIGKILL pending any more */
         ACT_LOG_SUCCESS    = 1u << 16,  /* "success: x entered RUNNING state, …" */
         ACT_LOG_GAVE_UP    = 1u << 17,  /* "gave up: x entered FATAL state, …" */
+        /* The delay step (which backoff delay comes next) outlives RUNNING, unlike the backoff
+         * counter: only a start that is no retry, a stop or FATAL forget it. */
+        ACT_NEXT_DELAY     = 1u << 18,  /* delay step += 1 (before ACT_ARM_BACKOFF uses it) */
+        ACT_RESET_DELAY    = 1u << 19,  /* delay step = 0 */
 };
 #define ACT_ARM_ANY (ACT_ARM_STARTSECS | ACT_ARM_BACKOFF | ACT_ARM_STOPWAIT)
 
@@ -80,11 +86,16 @@ const char *fsm_event_name(enum proc_event e);          /* "PE_START" */
 /* An exit after uptime seconds (monotonic) with startsecs configured; expected = exit status is in
  * exitcodes (false after a signal death). EARLY when uptime < startsecs, like supervisord. */
 enum proc_event fsm_classify_exit(double uptime, int startsecs, bool expected);
-/* Entering BACKOFF with n failed starts: PE_RETRIES_EXHAUSTED when n > startretries, else PE_NONE. */
+/* Entering BACKOFF with n failed starts: PE_RETRIES_EXHAUSTED when n > startretries (never with
+ * CFG_STARTRETRIES_INFINITE), else PE_NONE. */
 enum proc_event fsm_classify_backoff(int n, int startretries);
 /* After EXITED: PE_START when autorestart applies (true; unexpected and the exit was not expected)
  * and automatic starts are allowed, else PE_NONE. */
 enum proc_event fsm_classify_autorestart(enum cfg_autorestart policy, bool expected, bool allowed);
+/* The automatic restart an exit calls for, given fsm_classify_autorestart's answer: an unexpected exit
+ * after running (RUNNING) for less than backoff_reset seconds waits the next delay
+ * (PE_RESTART_DELAYED); otherwise the start is immediate, as in supervisord. */
+enum proc_event fsm_classify_restart(enum proc_event autorestart, bool expected, double ran, double reset);
 /* What the per-process timer means in state s (PE_NONE: nothing; a stale timer). */
 enum proc_event fsm_classify_timer(enum proc_state s);
 /* A kill() result (0 or -errno): PE_KILL_FAILED for errors other than ESRCH, else PE_NONE. */

@@ -6,14 +6,18 @@
 #include "core/proc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cfg/cfg.h"
+#include "core/backoff.h"
 #include "core/log.h"
 #include "core/outlog.h"
 #include "core/proc_int.h"
@@ -39,6 +43,7 @@ static struct {
         struct proc *due_head, *due_tail;
         ev_prepare due_prepare;
         ev_idle due_idle;
+        uint64_t rng;                   /* backoff jitter draws (backoff_uniform) */
 } S = { .autorestart = true };
 
 static void proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents);
@@ -117,7 +122,9 @@ auto_start_event(const struct proc *p)
         if (p->state == PROC_BACKOFF)
                 return PE_BACKOFF_ELAPSED;
         if (p->state == PROC_EXITED)
-                return fsm_classify_autorestart(p->cfg->autorestart, p->in->exit_expected, true);
+                return fsm_classify_restart(fsm_classify_autorestart(p->cfg->autorestart, p->in->exit_expected,
+                                                                     true),
+                                            p->in->exit_expected, p->in->exit_ran, p->cfg->backoff.reset);
         return PE_NONE;
 }
 
@@ -418,6 +425,10 @@ record(struct proc *p, unsigned actions)
                 p->backoff = 0;
         if (actions & ACT_COUNT_RETRY)
                 p->backoff++;
+        if (actions & ACT_RESET_DELAY)
+                p->backoff_step = 0;
+        if (actions & ACT_NEXT_DELAY && p->backoff_step < UINT_MAX)
+                p->backoff_step++;
 }
 
 /* Runs one cell; returns the follow-up event (PE_NONE: done). */
@@ -470,8 +481,12 @@ apply(struct proc *p, enum proc_event ev)
         /* 4. the new deadline */
         if (cell.actions & ACT_ARM_STARTSECS)
                 arm(p, c->startsecs);
-        if (cell.actions & ACT_ARM_BACKOFF)
-                arm(p, p->backoff);
+        if (cell.actions & ACT_ARM_BACKOFF) {
+                double delay = backoff_delay(&c->backoff, p->backoff_step, backoff_uniform(&S.rng));
+                p->retry_mono = time_monotonic() + delay;
+                log_debug("'%s' retry %u in %.3f s", c->name, p->backoff_step, delay);
+                arm(p, delay);
+        }
         if (cell.actions & ACT_ARM_STOPWAIT) {
                 double now = time_monotonic();
                 if (from != PROC_STOPPING) {
@@ -503,7 +518,7 @@ apply(struct proc *p, enum proc_event ev)
                 return follow;
         if (ev == PE_SPAWNED && c->startsecs <= 0)
                 return PE_STARTSECS_ELAPSED;    /* supervisord's immediate transition() */
-        if (to == PROC_BACKOFF && from != PROC_BACKOFF)
+        if (to == PROC_BACKOFF && from == PROC_STARTING)       /* a failed start, not a delayed restart */
                 return fsm_classify_backoff(p->backoff, c->startretries);
         if (to == PROC_EXITED && from != PROC_EXITED) {
                 if (fsm_classify_autorestart(c->autorestart, p->in->exit_expected, true) != PE_NONE) {
@@ -675,6 +690,9 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
         /* the exit's facts; what they mean for the process is the cell's to say (record()) */
         p->in->exit_code = decode_status(w->rstatus, p->in->exit_what, sizeof p->in->exit_what);
         p->in->exit_expected = cfg_exitcode_expected(c, p->in->exit_code);
+        p->in->exit_ran = time_monotonic() - p->start_mono - (c->startsecs > 0 ? c->startsecs : 0);
+        if (p->in->exit_ran < 0)
+                p->in->exit_ran = 0;
         p->stop_time = time_wall();
         p->in->reaped_pgid = p->pid;
         p->pid = 0;
@@ -698,6 +716,8 @@ proc_setup(const struct proc_env *env)
         S.childlogdir = env->childlogdir ? xstrdup(env->childlogdir) : NULL;
         S.identifier = env->identifier ? xstrdup(env->identifier) : NULL;
         S.strip_ansi = env->strip_ansi;
+        if (!S.rng && getrandom(&S.rng, sizeof S.rng, GRND_NONBLOCK) != (ssize_t)sizeof S.rng)
+                S.rng = (uint64_t)time_wall() ^ ((uint64_t)getpid() << 32);     /* any seed spreads */
         S.oenv = (struct outlog_env){
                 .childlogdir = S.childlogdir,
                 .identifier = S.identifier,

@@ -40,7 +40,10 @@ struct proc {
         double start_mono;              /* monotonic time of the last spawn */
         int exitstatus;                 /* as getProcessInfo reports it */
         char *spawnerr;                 /* NULL or the last spawn error text */
-        int backoff;                    /* failed starts since the last RUNNING */
+        int backoff;                    /* failed starts since the last RUNNING (for startretries) */
+        unsigned backoff_step;          /* delays since the last fresh start: BACKOFF waits for retry
+                                           number backoff_step (its delay: core/backoff.h) */
+        double retry_mono;              /* monotonic time that retry is due (valid in BACKOFF) */
         bool killing;                   /* SIGKILL sent while STOPPING */
         struct outlog *log;
         struct proc_int *in;            /* private to proc.c */

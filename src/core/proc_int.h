@@ -26,6 +26,7 @@ struct proc_int {
         enum fault last_fault;          /* the spawn failure of the current command */
         bool exit_expected;             /* the last exit's status was in exitcodes */
         int exit_code;                  /* the last exit's status (-1 after a signal) */
+        double exit_ran;                /* seconds it had been up past startsecs (RUNNING) then */
         char exit_what[96];             /* and its text: "exit status 1", "terminated by SIGKILL" */
         unsigned busy;                  /* dispatch depth: proc_free is deferred while > 0 */
         bool dead;                      /* proc_free was called while busy */

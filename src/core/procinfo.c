@@ -2,6 +2,8 @@
 /* procinfo — a proc as getProcessInfo shows it, and its presentation text. */
 #include "core/procinfo.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +22,24 @@ capped(double t)
         if (t > 2147483647.0)
                 return INT32_MAX;
         return (int64_t)t;
+}
+
+struct wait_text { char s[32]; };
+
+/* "8 s" (whole seconds, rounded up) or "0.3 s" below a second. */
+static struct wait_text
+wait_text(double left)
+{
+        struct wait_text t;
+        if (!(left > 0))
+                left = 0;
+        if (left > 999999)
+                left = 999999;
+        if (left < 1)
+                snprintf(t.s, sizeof t.s, "%.1f s", ceil(left * 10) / 10);
+        else
+                snprintf(t.s, sizeof t.s, "%.0f s", ceil(left));
+        return t;
 }
 
 const char *
@@ -95,10 +115,18 @@ procinfo_description(const struct proc *p, double now)
                                  s % 60);
         }
         case PROC_FATAL:
-        case PROC_BACKOFF:
-                if (p->spawnerr && *p->spawnerr)
-                        return xstrdup(p->spawnerr);
-                return xasprintf("unknown error (try \"tail %s\")", p->cfg->name);
+        case PROC_BACKOFF: {
+                char *why = p->spawnerr && *p->spawnerr
+                        ? xstrdup(p->spawnerr) : xasprintf("unknown error (try \"tail %s\")", p->cfg->name);
+                if (p->state == PROC_BACKOFF && p->backoff_step > 0) {
+                        /* corral: when the next attempt comes (supervisorctl prints this as is) */
+                        char *d = xasprintf("%s; retry %u in %s", why, p->backoff_step,
+                                            wait_text(p->retry_mono - time_monotonic()).s);
+                        free(why);
+                        why = d;
+                }
+                return why;
+        }
         case PROC_STOPPED:
         case PROC_EXITED: {
                 char buf[64];

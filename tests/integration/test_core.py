@@ -106,12 +106,14 @@ def test_crash_loop_goes_backoff_then_fatal(corral):
         stopwaitsecs=1
     """)
     d.wait_log("gave up: crash entered FATAL state, too many start retries too quickly", timeout=15)
-    # startretries=2: three spawns in all, with linear backoff between them.
+    # startretries=2: three spawns in all, with backoff between them (1 s then 2 s: the exponential
+    # default and supervisord's linear timing agree on the first two delays).
     assert len(d.spawned_pids("crash")) == 3
     if d.has_ctl():
         assert d.state_of("crash") == "FATAL"
-    # FATAL is final: nothing respawns it. The backoff before a fourth attempt would be 3 s
-    # (linear: 1, 2, 3), so watching 3.5 s after "gave up" covers the next slot a retry could take.
+    # FATAL is final: nothing respawns it. The backoff before a fourth attempt would be 4 s
+    # (exponential: 1, 2, 4; linear 3), but a respawn right after "gave up" is the likelier bug:
+    # 3.5 s covers linear's slot and that.
     holds_for(lambda: len(d.spawned_pids("crash")) == 3, 3.5, what="no spawn after FATAL")
 
 
@@ -211,7 +213,10 @@ def test_2000_crash_restarts_leave_no_zombie_and_no_fd_leak(corral):
         startsecs=0
         autorestart=true
         stopwaitsecs=1
+        backoff_reset=0
     """)
+    # backoff_reset=0: supervisord's restart at once after RUNNING (the default, 60 s, would space
+    # these crashes out by growing delays; this test wants the storm).
     # The count lives in the log; reading it is the expensive part, so poll slowly.
     wait_until(lambda: d.count_log("spawned: 'crash'") >= 2000, timeout=120, interval=0.25,
                what="2000 crash restarts")

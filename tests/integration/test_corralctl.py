@@ -230,8 +230,14 @@ def test_usage_errors_and_help(daemon):
         same(b, *args)
 
 
+# The signals below kill the sleeps; each client signals in turn, so the second one needs them back
+# at once: backoff_reset=0 is supervisord's restart at once after RUNNING (supervisord ignores the
+# key). corrald's default would hold them in BACKOFF for a second, with nothing to signal.
+AT_ONCE = PROGRAMS.replace("startsecs=0\n", "startsecs=0\nbackoff_reset=0\n")
+
+
 def test_start_stop_restart_signal(daemon):
-    b = daemon(PROGRAMS)
+    b = daemon(AT_ONCE)
     settle(b)
     ctl = b.ctl
     same(b, "stop", "sleeper", setup=lambda: ctl("start", "sleeper"))

@@ -247,6 +247,40 @@ START_TEST(test_program_keys)
 }
 END_TEST
 
+START_TEST(test_backoff_keys)
+{
+        struct cfg *cfg = load_ok(SD "[program:d]\ncommand=x\n"
+                                  "[program:e]\ncommand=x\nbackoff=Exponential\nbackoff_initial=0.25\n"
+                                  "backoff_max=7.5\nbackoff_factor=1.5\nbackoff_jitter=0.3\nbackoff_reset=0\n"
+                                  "startretries=infinite\n"
+                                  "[program:l]\ncommand=x\nbackoff = linear \nstartretries=0\n"
+                                  "[program:r]\ncommand=x\nbackoff=linear\nbackoff_reset=30\n");
+        const struct cfg_proc *d = find_proc(cfg, "d", "d"), *e = find_proc(cfg, "e", "e");
+        const struct cfg_proc *l = find_proc(cfg, "l", "l"), *r = find_proc(cfg, "r", "r");
+        ck_assert_ptr_nonnull(d);
+        ck_assert_int_eq(d->backoff.kind, CFG_BACKOFF_EXPONENTIAL);
+        ck_assert_double_eq(d->backoff.initial, 1);
+        ck_assert_double_eq(d->backoff.max, 60);
+        ck_assert_double_eq(d->backoff.factor, 2);
+        ck_assert_double_eq(d->backoff.jitter, 0);
+        ck_assert_double_eq(d->backoff.reset, 60);
+        ck_assert_int_eq(d->startretries, 3);
+        ck_assert_int_eq(e->backoff.kind, CFG_BACKOFF_EXPONENTIAL);
+        ck_assert_double_eq(e->backoff.initial, 0.25);
+        ck_assert_double_eq(e->backoff.max, 7.5);
+        ck_assert_double_eq(e->backoff.factor, 1.5);
+        ck_assert_double_eq(e->backoff.jitter, 0.3);
+        ck_assert_double_eq(e->backoff.reset, 0);
+        ck_assert_int_eq(e->startretries, CFG_STARTRETRIES_INFINITE);
+        /* linear is supervisord's timing: reaching RUNNING forgets the delays unless told otherwise */
+        ck_assert_int_eq(l->backoff.kind, CFG_BACKOFF_LINEAR);
+        ck_assert_double_eq(l->backoff.reset, 0);
+        ck_assert_int_eq(l->startretries, 0);
+        ck_assert_double_eq(r->backoff.reset, 30);
+        cfg_free(cfg);
+}
+END_TEST
+
 START_TEST(test_logfile_kinds)
 {
         struct cfg *cfg = load_ok(SD "[program:a]\ncommand=x\nstdout_logfile=OFF\nstderr_logfile=syslog\n"
@@ -531,6 +565,21 @@ static const struct bad_conf {
         { SD "[rpcinterface:x]\nfoo=1\n", 2, "rpcinterface:x", "supervisor.rpcinterface_factory",
           "missing" },
         { SD "[include]\nfoo=*.conf\n", 2, "include", "files", "no files" },
+        /* backoff (issue 10): each bad value names its key */
+        { SD "[program:web]\ncommand=x\nbackoff=quadratic\n", 4, "program:web", "backoff",
+          "'quadratic' is not exponential or linear" },
+        { SD "[program:web]\ncommand=x\nbackoff_initial=0\n", 4, "program:web", "backoff_initial",
+          "'0' is not a number of seconds above 0" },
+        { SD "[program:web]\ncommand=x\nbackoff_max=-1\n", 4, "program:web", "backoff_max", "'-1'" },
+        { SD "[program:web]\ncommand=x\nbackoff_max=1e3\n", 4, "program:web", "backoff_max", "'1e3'" },
+        { SD "[program:web]\ncommand=x\nbackoff_max=inf\n", 4, "program:web", "backoff_max", "'inf'" },
+        { SD "[program:web]\ncommand=x\nbackoff_factor=0.5\n", 4, "program:web", "backoff_factor",
+          "'0.5' is not a number from 1 to 1000" },
+        { SD "[program:web]\ncommand=x\nbackoff_jitter=1.5\n", 4, "program:web", "backoff_jitter",
+          "'1.5' is not a fraction from 0 to 1" },
+        { SD "[program:web]\ncommand=x\nbackoff_reset=soon\n", 4, "program:web", "backoff_reset", "'soon'" },
+        { SD "[program:web]\ncommand=x\nstartretries=forever\n", 4, "program:web", "startretries",
+          "'forever' is not an integer or infinite" },
 };
 
 START_TEST(test_errors)
@@ -934,6 +983,7 @@ unit_suite(void)
         tcase_add_checked_fixture(tc, setup, teardown);
         tcase_add_test(tc, test_defaults);
         tcase_add_test(tc, test_program_keys);
+        tcase_add_test(tc, test_backoff_keys);
         tcase_add_test(tc, test_servers);
         tcase_add_test(tc, test_logfile_kinds);
         tcase_add_test(tc, test_supervisord_keys);

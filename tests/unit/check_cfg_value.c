@@ -99,6 +99,28 @@ START_TEST(test_exitcodes)
 }
 END_TEST
 
+START_TEST(test_seconds)
+{
+        static const struct { const char *s; double v; } ok[] = {
+                { "2", 2 }, { "0", 0 }, { "0.5", 0.5 }, { " 1.25 ", 1.25 }, { ".5", 0.5 }, { "3.", 3 },
+                { "60", 60 }, { "\t007\t", 7 },
+        };
+        static const char *const bad[] = {
+                "", " ", ".", "-1", "+1", "1e3", "inf", "nan", "0x10", "1.2.3", "1 2", "1s", "one", "1,5",
+        };
+        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+                double v = -1;
+                ck_assert_msg(cfg_parse_seconds(ok[i].s, &v) == 0, "'%s' refused", ok[i].s);
+                ck_assert_double_eq(v, ok[i].v);
+        }
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+                double v = -1;
+                ck_assert_msg(cfg_parse_seconds(bad[i], &v) == -EINVAL, "'%s' accepted", bad[i]);
+                ck_assert_double_eq(v, -1);
+        }
+}
+END_TEST
+
 /* Parses s and checks the result against the expected "K=V" list (NULL-terminated). */
 static void
 env_ok(const char *s, const char *const *want)
@@ -304,6 +326,7 @@ unit_suite(void)
         Suite *s = suite_create("cfg_value");
         TCase *tc = tcase_create("types");
         tcase_add_test(tc, test_bool);
+        tcase_add_test(tc, test_seconds);
         tcase_add_test(tc, test_bytes);
         tcase_add_test(tc, test_octal);
         tcase_add_test(tc, test_signal);

@@ -14,7 +14,7 @@
 static const enum proc_event cols[] = {
         PE_START, PE_STOP, PE_SIGNAL, PE_SPAWNED, PE_SPAWN_FAILED, PE_STARTSECS_ELAPSED,
         PE_EXIT_EARLY, PE_EXIT_EXPECTED, PE_EXIT_UNEXPECTED, PE_BACKOFF_ELAPSED,
-        PE_RETRIES_EXHAUSTED, PE_STOP_TIMEOUT, PE_KILL_FAILED,
+        PE_RESTART_DELAYED, PE_RETRIES_EXHAUSTED, PE_STOP_TIMEOUT, PE_KILL_FAILED,
 };
 #define NCOLS (sizeof cols / sizeof cols[0])
 
@@ -23,15 +23,15 @@ static const enum proc_event cols[] = {
  *   "!FAULTNAME"     command rejected with that fault
  *   "NEXT[:A+B…]"    accepted; NEXT is a state name or "=" (unchanged); A… action names */
 static const char *const expected[PROC__COUNT][NCOLS] = {
-        /*               START              STOP                   SIGNAL          SPAWNED           SPAWN_FAILED                 STARTSECS                 EARLY                        EXPECTED                  UNEXPECTED                BACKOFF_EL        RETRIES_EX            STOP_TIMEOUT            KILL_FAILED */
-        [PROC_STOPPED]  = { "STARTING:SPAWN", "!NOT_RUNNING",      "!NOT_RUNNING", "-",              "-",                         "-",                      "-",                         "-",                      "-",                      "-",              "-",                  "-",                    "-" },
-        [PROC_STARTING] = { "!ALREADY_STARTED", "STOPPING:STOP+ARMSTOP", "=:SIGUSER", "=:ARMSTART", "BACKOFF:RETRY+ARMBACKOFF", "RUNNING:RESET+SUCCESS", "BACKOFF:QUICK+RETRY+ARMBACKOFF", "EXITED:EXITED+RESET", "EXITED:EXITED+RESET",    "-",              "-",                  "-",                    "UNKNOWN:UNKILL" },
-        [PROC_RUNNING]  = { "!ALREADY_STARTED", "STOPPING:STOP+ARMSTOP", "=:SIGUSER", "-",         "-",                         "-",                      "EXITED:EXITED+RESET",       "EXITED:EXITED+RESET",    "EXITED:EXITED+RESET",    "-",              "-",                  "-",                    "UNKNOWN:UNKILL" },
-        [PROC_BACKOFF]  = { "!ALREADY_STARTED", "STOPPED:RESET+UNSTOP", "!NOT_RUNNING", "-",            "-",                         "-",                      "-",                         "-",                      "-",                      "STARTING:SPAWN", "FATAL:RESET+GAVEUP", "-",                    "-" },
-        [PROC_STOPPING] = { "!ABNORMAL_TERMINATION", "!NOT_RUNNING", "=:SIGUSER", "-",           "-",                         "-",                      "STOPPED:STOPPEDEXIT+UNSTOP+UNKILL+LEFTOVERS", "STOPPED:STOPPEDEXIT+UNSTOP+UNKILL+LEFTOVERS", "STOPPED:STOPPEDEXIT+UNSTOP+UNKILL+LEFTOVERS", "-",   "-",                  "=:KILL+ARMSTOP",       "UNKNOWN:UNKILL" },
-        [PROC_EXITED]   = { "STARTING:SPAWN", "!NOT_RUNNING",      "!NOT_RUNNING", "-",              "-",                         "-",                      "-",                         "-",                      "-",                      "-",              "-",                  "-",                    "-" },
-        [PROC_FATAL]    = { "STARTING:SPAWN", "!NOT_RUNNING",      "!NOT_RUNNING", "-",              "-",                         "-",                      "-",                         "-",                      "-",                      "-",              "-",                  "-",                    "-" },
-        [PROC_UNKNOWN]  = { "!FAILED",        "!NOT_RUNNING",      "!NOT_RUNNING", "-",              "-",                         "-",                      "EXITED:EXITED",             "EXITED:EXITED",          "EXITED:EXITED",                 "-",              "-",                  "-",                    "-" },
+        /*                  START                        STOP                               SIGNAL          SPAWNED       SPAWN_FAILED                          STARTSECS                EARLY                                                     EXPECTED                                                  UNEXPECTED                                                BACKOFF_EL        RESTART_DELAYED                 RETRIES_EX                       STOP_TIMEOUT      KILL_FAILED */
+        [PROC_STOPPED] = {  "STARTING:SPAWN+FIRSTDELAY", "!NOT_RUNNING",                    "!NOT_RUNNING", "-",          "-",                                  "-",                     "-",                                                      "-",                                                      "-",                                                      "-",              "-",                            "-",                             "-",              "-" },
+        [PROC_STARTING] = { "!ALREADY_STARTED",          "STOPPING:STOP+ARMSTOP",           "=:SIGUSER",    "=:ARMSTART", "BACKOFF:RETRY+NEXTDELAY+ARMBACKOFF", "RUNNING:RESET+SUCCESS", "BACKOFF:QUICK+RETRY+NEXTDELAY+ARMBACKOFF",               "EXITED:EXITED+RESET",                                    "EXITED:EXITED+RESET",                                    "-",              "-",                            "-",                             "-",              "UNKNOWN:UNKILL" },
+        [PROC_RUNNING] = {  "!ALREADY_STARTED",          "STOPPING:STOP+ARMSTOP",           "=:SIGUSER",    "-",          "-",                                  "-",                     "EXITED:EXITED+RESET",                                    "EXITED:EXITED+RESET",                                    "EXITED:EXITED+RESET",                                    "-",              "-",                            "-",                             "-",              "UNKNOWN:UNKILL" },
+        [PROC_BACKOFF] = {  "!ALREADY_STARTED",          "STOPPED:RESET+FIRSTDELAY+UNSTOP", "!NOT_RUNNING", "-",          "-",                                  "-",                     "-",                                                      "-",                                                      "-",                                                      "STARTING:SPAWN", "-",                            "FATAL:RESET+FIRSTDELAY+GAVEUP", "-",              "-" },
+        [PROC_STOPPING] = { "!ABNORMAL_TERMINATION",     "!NOT_RUNNING",                    "=:SIGUSER",    "-",          "-",                                  "-",                     "STOPPED:STOPPEDEXIT+UNSTOP+UNKILL+LEFTOVERS+FIRSTDELAY", "STOPPED:STOPPEDEXIT+UNSTOP+UNKILL+LEFTOVERS+FIRSTDELAY", "STOPPED:STOPPEDEXIT+UNSTOP+UNKILL+LEFTOVERS+FIRSTDELAY", "-",              "-",                            "-",                             "=:KILL+ARMSTOP", "UNKNOWN:UNKILL" },
+        [PROC_EXITED] = {   "STARTING:SPAWN+FIRSTDELAY", "!NOT_RUNNING",                    "!NOT_RUNNING", "-",          "-",                                  "-",                     "-",                                                      "-",                                                      "-",                                                      "-",              "BACKOFF:NEXTDELAY+ARMBACKOFF", "-",                             "-",              "-" },
+        [PROC_FATAL] = {    "STARTING:SPAWN+FIRSTDELAY", "!NOT_RUNNING",                    "!NOT_RUNNING", "-",          "-",                                  "-",                     "-",                                                      "-",                                                      "-",                                                      "-",              "-",                            "-",                             "-",              "-" },
+        [PROC_UNKNOWN] = {  "!FAILED",                   "!NOT_RUNNING",                    "!NOT_RUNNING", "-",          "-",                                  "-",                     "EXITED:EXITED",                                          "EXITED:EXITED",                                          "EXITED:EXITED",                                          "-",              "-",                            "-",                             "-",              "-" },
 };
 
 static const struct { const char *name; unsigned bit; } actnames[] = {
@@ -52,6 +52,8 @@ static const struct { const char *name; unsigned bit; } actnames[] = {
         { "UNKILL", ACT_CLEAR_KILLING },
         { "SUCCESS", ACT_LOG_SUCCESS },
         { "GAVEUP", ACT_LOG_GAVE_UP },
+        { "NEXTDELAY", ACT_NEXT_DELAY },
+        { "FIRSTDELAY", ACT_RESET_DELAY },
 };
 
 static const struct { const char *name; int code; } faultnames[] = {
@@ -197,6 +199,26 @@ START_TEST(test_classify_backoff)
         ck_assert_int_eq(fsm_classify_backoff(3, 3), PE_NONE);
         ck_assert_int_eq(fsm_classify_backoff(4, 3), PE_RETRIES_EXHAUSTED);
         ck_assert_int_eq(fsm_classify_backoff(1, 0), PE_RETRIES_EXHAUSTED);
+        /* startretries=infinite never gives up */
+        ck_assert_int_eq(fsm_classify_backoff(1000000, CFG_STARTRETRIES_INFINITE), PE_NONE);
+        ck_assert_int_eq(fsm_classify_backoff(CFG_STARTRETRIES_INFINITE, CFG_STARTRETRIES_INFINITE), PE_NONE);
+}
+END_TEST
+
+START_TEST(test_classify_restart)
+{
+        /* no automatic restart stays none */
+        ck_assert_int_eq(fsm_classify_restart(PE_NONE, false, 0, 60), PE_NONE);
+        /* a crash sooner than backoff_reset after RUNNING waits the next delay */
+        ck_assert_int_eq(fsm_classify_restart(PE_START, false, 2, 60), PE_RESTART_DELAYED);
+        ck_assert_int_eq(fsm_classify_restart(PE_START, false, 59.99, 60), PE_RESTART_DELAYED);
+        /* up at least backoff_reset: at once, from the first delay */
+        ck_assert_int_eq(fsm_classify_restart(PE_START, false, 60, 60), PE_START);
+        ck_assert_int_eq(fsm_classify_restart(PE_START, false, 3600, 60), PE_START);
+        /* an expected exit (autorestart=true) is no crash: at once */
+        ck_assert_int_eq(fsm_classify_restart(PE_START, true, 0, 60), PE_START);
+        /* backoff_reset=0 (linear's default): supervisord's immediate restart */
+        ck_assert_int_eq(fsm_classify_restart(PE_START, false, 0, 0), PE_START);
 }
 END_TEST
 
@@ -222,6 +244,7 @@ START_TEST(test_classify_timer_kill)
         ck_assert_int_eq(fsm_classify_timer(PROC_RUNNING), PE_NONE);
         ck_assert_int_eq(fsm_classify_timer(PROC_STOPPED), PE_NONE);
         ck_assert_int_eq(fsm_classify_timer(PROC_FATAL), PE_NONE);
+        ck_assert_int_eq(fsm_classify_timer(PROC_EXITED), PE_NONE);
         ck_assert_int_eq(fsm_classify_kill(0), PE_NONE);
         ck_assert_int_eq(fsm_classify_kill(-ESRCH), PE_NONE);
         ck_assert_int_eq(fsm_classify_kill(-EPERM), PE_KILL_FAILED);
@@ -241,6 +264,7 @@ unit_suite(void)
         tcase_add_test(tc, test_classify_exit);
         tcase_add_test(tc, test_classify_backoff);
         tcase_add_test(tc, test_classify_autorestart);
+        tcase_add_test(tc, test_classify_restart);
         tcase_add_test(tc, test_classify_timer_kill);
         suite_add_tcase(s, tc);
         return s;

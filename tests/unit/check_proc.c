@@ -102,6 +102,8 @@ mkcfg(const char *name, const char *script)
         c->autostart = true;
         c->startsecs = 1;
         c->startretries = 3;
+        c->backoff = (struct cfg_backoff){ .kind = CFG_BACKOFF_EXPONENTIAL, .initial = 1, .max = 60, .factor = 2,
+                                           .reset = 60 };
         c->autorestart = CFG_AUTORESTART_UNEXPECTED;
         c->exitcodes[0] = 1;    /* {0} */
         c->stopsignal = SIGTERM;
@@ -842,6 +844,7 @@ START_TEST(test_crash_storm_reaps_first)
                 c[i] = mkcfg(name, "exit 1");
                 c[i]->startsecs = 0;
                 c[i]->autorestart = CFG_AUTORESTART_ALWAYS;
+                c[i]->backoff.reset = 0;        /* supervisord's restart at once: the storm */
                 p[i] = proc_new(c[i], NULL);
                 st[i] = (struct starts){ .w.on_change = count_starts };
                 proc_watch_add(p[i], &st[i].w);
@@ -892,6 +895,7 @@ START_TEST(test_restart_queue)
         struct cfg_proc *c = mkcfg("q", "exit 3");
         c->startsecs = 0;
         c->autorestart = CFG_AUTORESTART_ALWAYS;
+        c->backoff.reset = 0;           /* supervisord's restart at once, through the queue */
         struct proc *p = proc_new(c, NULL);
         struct starts st = { .w.on_change = count_starts };
         proc_watch_add(p, &st.w);
@@ -909,6 +913,46 @@ START_TEST(test_restart_queue)
         ck_assert(run_until(is_exited, p, 5));
         proc_watch_remove(&st.w);
         proc_free(p);           /* while queued */
+        ck_assert(run_until(no_children, NULL, 10));
+        freecfg(c);
+}
+END_TEST
+
+static bool is_backoff(struct proc *p) { return p->state == PROC_BACKOFF; }
+static bool is_starting_again(struct proc *p) { return p->state != PROC_BACKOFF; }
+
+START_TEST(test_restart_delayed_after_short_run)
+{
+        /* A crash sooner than backoff_reset after RUNNING waits the next delay in BACKOFF (shown
+         * with its retry), counts no failed start, and a stop there ends it. */
+        struct cfg_proc *c = mkcfg("d", "exit 3");
+        c->startsecs = 0;
+        c->startretries = 0;            /* would be FATAL at once if these counted as failed starts */
+        c->backoff.initial = 0.2;
+        struct proc *p = proc_new(c, NULL);
+        struct starts st = { .w.on_change = count_starts };
+        proc_watch_add(p, &st.w);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        ck_assert(run_until(is_backoff, p, 5));
+        ck_assert_uint_eq(p->backoff_step, 1);
+        char *d = procinfo_description(p, time_wall());
+        ck_assert_msg(!strcmp(d, "Bad exit code 3; retry 1 in 0.2 s") || !strcmp(d, "Bad exit code 3; retry 1 in 0.1 s"),
+                      "%s", d);
+        free(d);
+        double t0 = time_monotonic();
+        ck_assert(run_until(is_starting_again, p, 5));
+        double took = time_monotonic() - t0;
+        ck_assert_msg(took > 0.15 && took < 1, "took %f", took);
+        ck_assert(run_until(is_backoff, p, 5));
+        ck_assert_uint_eq(p->backoff_step, 2);          /* the next delay: 0.4 s */
+        ck_assert_double_eq_tol(p->retry_mono - time_monotonic(), 0.4, 0.1);
+        ck_assert_int_eq(p->backoff, 0);
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert_int_eq(p->state, PROC_STOPPED);
+        ck_assert_uint_eq(p->backoff_step, 0);
+        ck_assert_int_eq(st.n, 2);
+        proc_watch_remove(&st.w);
+        proc_free(p);
         ck_assert(run_until(no_children, NULL, 10));
         freecfg(c);
 }
@@ -1038,6 +1082,7 @@ unit_suite(void)
         tcase_add_test(tc, test_autorestart_and_suppression);
         tcase_add_test(tc, test_signal);
         tcase_add_test(tc, test_backoff_held_back);
+        tcase_add_test(tc, test_restart_delayed_after_short_run);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("stop");
