@@ -303,7 +303,9 @@ class InitStyle(Sup):
         for p in progs:
             s = f"\n[program:{p.name}]\ncommand={' '.join(p.argv)}\n"
             if storm:
-                s += "startsecs=0\n"
+                # supervisord's restart at once after a crash (corrald backs off by default;
+                # supervisord ignores the key): the storm measures restart speed, not policy.
+                s += "startsecs=0\nbackoff_reset=0\n"
             if p.logdir:
                 os.makedirs(p.logdir, exist_ok=True)
                 s += (f"stdout_logfile={p.logdir}/current\nstdout_logfile_maxbytes={p.rotate}\n"

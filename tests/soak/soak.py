@@ -5,7 +5,8 @@ under every kind of load at once and fail if it grows, leaks zombies, dies or st
 
 Load, all at the same time, on one corrald with a temp config:
   * crash storms: workers that exit at once, and workers that exit after 0.1-0.6 s, all with
-    autorestart=true and startsecs=0 (tests/soak/crash.sh counts every start);
+    autorestart=true, startsecs=0 and backoff_reset=0 (restart at once, as supervisord does;
+    tests/soak/crash.sh counts every start);
   * 20 concurrent control clients (XML-RPC over the unix socket): getAllProcessInfo,
     startProcess/stopProcess, readProcessStdoutLog, tailProcessStdoutLog;
   * log floods: workers writing a few MB/s each to stdout and stderr, rotation on (1 MB x 2);
@@ -171,6 +172,7 @@ process_name=%(program_name)s_%(process_num)d
 numprocs=10
 startsecs=0
 autorestart=true
+backoff_reset=0
 stopasgroup=true
 
 [program:crash_rand]
@@ -179,6 +181,7 @@ process_name=%(program_name)s_%(process_num)d
 numprocs=4
 startsecs=0
 autorestart=true
+backoff_reset=0
 stopasgroup=true
 stderr_logfile_maxbytes=1MB
 stderr_logfile_backups=1
