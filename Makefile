@@ -197,6 +197,7 @@ check-analyze-clang:
 	  $(MAKE) --no-print-directory B=$(ANALYZE_DIR)/scan all >$(ANALYZE_DIR)/scan.log 2>&1 \
 	  || { grep -E 'warning:|error:|bugs? found|scan-view' $(ANALYZE_DIR)/scan.log >&2; \
 	       echo "analyze: scan-build found the above; full log: $(ANALYZE_DIR)/scan.log" >&2; exit 1; }
+	$(Q)rm -rf $(ANALYZE_DIR)/scan-report
 	@echo "analyze: scan-build: no findings in src/"
 
 check-analyze:
