@@ -449,8 +449,10 @@ cfg_load_string(const char *text, const struct cfg_load_options *opt, struct cfg
 struct cfg *
 cfg_load(const struct cfg_load_options *opt, struct cfg_errors *errs)
 {
-        char *text;
-        size_t len;
+        /* Initialised only for clang's analyzer (a false positive): read_file() returns -errno
+         * when it sets neither, and the analyzer cannot tell that -errno is negative. */
+        char *text = NULL;
+        size_t len = 0;
         if (!have_path(opt, errs))
                 return NULL;
         int r = read_file(opt->path, &text, &len);

@@ -316,7 +316,9 @@ cctl_do_update(struct cctl *c, const char *arg)
         }
         w.n = k;
         struct xr_value *v = NULL, *tmp = NULL;
-        const struct xr_value *acr[3];
+        /* Initialised only for gcc 12's analyzer (a false positive): reload_config() fills all
+         * three when it returns 0, in a loop the analyzer follows for one pass only. */
+        const struct xr_value *acr[3] = { NULL, NULL, NULL };
         int rc = reload_config(c, &v, acr);
         if (rc > 0) {
                 c->exitstatus = CCTL_EXIT_GENERIC;

@@ -266,7 +266,7 @@ main(int argc, char **argv)
                                         fputs("\n", stdout);
                                         break;
                                 }
-                                quit = cctl_onecmd(&c, "EOF");
+                                (void)cctl_onecmd(&c, "EOF");
                                 break;
                         }
                         quit = cctl_onecmd(&c, line);

@@ -117,7 +117,9 @@ http_listener_init(struct http_listener *l, struct ev_loop *loop, int fd, const 
         l->on_accept = on_accept;
         l->reserve = open_reserve();
         l->exhausted = false;
-        struct sockaddr_storage sa;
+        /* Zeroed only for clang's analyzer (a false positive): it does not see getsockname() fill
+         * sa through glibc's transparent-union argument and calls ss_family garbage. */
+        struct sockaddr_storage sa = { 0 };
         socklen_t salen = sizeof sa;
         l->is_unix = getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 && sa.ss_family == AF_UNIX;
         ev_io_init(&l->io, on_listen_ready, fd, EV_READ);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "shared/analyzer.h"
 #include "shared/util.h"
 
 /* Nesting deeper than this is refused: it bounds the recursion of conversion and xr_free. */
@@ -676,6 +677,9 @@ xr_parse_response(const char *body, size_t len, struct xr_response *ret, char **
                 xr_free(v);
         } else if (params) {
                 struct xr_value *arr = params_to_array(params, &err);
+                /* NULL comes only with err set, by the node_to_value() <-> typed_to_value()
+                 * recursion that clang's analyzer does not follow (a false positive). */
+                ANALYZER_ASSUME(arr || err);
                 if (arr && arr->arr.n != 1)
                         err = "response must hold exactly one param";
                 if (!err) {
