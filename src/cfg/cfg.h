@@ -85,6 +85,15 @@ struct cfg_proc {
                                            gets SIGKILL if corrald dies */
         struct cfg_log out, err;        /* stdout_*, stderr_* */
         char *serverurl;                /* NULL: AUTO (also for an empty value) */
+        bool oneshot;                   /* corral extension "oneshot=" (default false): a task that
+                                           runs to completion; ready (EXITED) on an expected code */
+        char **depends_on;              /* corral extension "depends_on=": names as written ("db",
+                                           "grp:*", "grp:proc"); NULL when absent */
+        int depends_line;               /* the depends_on key's line in file, for messages */
+        struct cfg_proc **deps;         /* depends_on resolved (cfg_deps.c): borrowed pointers into
+                                           the same cfg, no duplicates; NULL when ndeps is 0 */
+        size_t ndeps;
+        size_t seq;                     /* position in cfg_start_order's order, for graph walks */
         /* where it was defined, for messages */
         char *file;
         int line;
@@ -213,6 +222,11 @@ char *cfg_server_url(const struct cfg *cfg);
 
 /* O(log n). NULL cfg or unknown name: NULL. */
 const struct cfg_group *cfg_find_group(const struct cfg *cfg, const char *name);
+
+/* Every process of cfg in start order (README "Dependencies"): each after all its depends_on, and
+ * otherwise in (group priority, group name, process priority, name) order, the order without
+ * dependencies. The stop order is its reverse. Borrowed pointers, *ret_n of them; free() the array. */
+struct cfg_proc **cfg_start_order(const struct cfg *cfg, size_t *ret_n);
 
 /* Two groups have the same configuration (supervisord's reloadConfig "changed" test):
  * group priority and every field of every process. */

@@ -29,7 +29,7 @@ static const char *const keys_program[] = {
         "stderr_logfile", "stderr_logfile_maxbytes", "stderr_logfile_backups", "stderr_capture_maxbytes",
         "stderr_events_enabled", "stderr_syslog", "environment", "directory", "umask", "serverurl",
         "pdeathsig", "backoff", "backoff_initial", "backoff_max", "backoff_factor", "backoff_jitter",
-        "backoff_reset", NULL,
+        "backoff_reset", "depends_on", "oneshot", NULL,
 };
 static const char *const keys_group[] = { "programs", "priority", NULL };
 static const char *const keys_unix[] = { "file", "chmod", "chown", "username", "password", NULL };
@@ -346,7 +346,10 @@ cfg_build(struct cfg_ctx *c, const struct cfg_srcfile *main)
         if ((s = cfg_store_find(c, "inet_http_server")))
                 build_inet(c, cfg, s);
         build_ctl(c, cfg, cfg_store_find(c, "supervisorctl"));
+        size_t nerr0 = c->errs->n;
         cfg_program_build(c, cfg);
+        if (c->errs->n == nerr0)        /* a failed program would only add "unknown" noise */
+                cfg_deps_build(c, cfg);
         return cfg;
 }
 

@@ -97,7 +97,8 @@ proc_eq(const struct cfg_proc *a, const struct cfg_proc *b)
                a->stopwaitsecs == b->stopwaitsecs && a->stopasgroup == b->stopasgroup &&
                a->killasgroup == b->killasgroup && a->redirect_stderr == b->redirect_stderr &&
                a->pdeathsig == b->pdeathsig && log_eq(&a->out, &b->out) && log_eq(&a->err, &b->err) &&
-               str_eq(a->serverurl, b->serverurl);
+               str_eq(a->serverurl, b->serverurl) && a->oneshot == b->oneshot &&
+               argv_eq(a->depends_on, b->depends_on);
 }
 
 bool

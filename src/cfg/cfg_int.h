@@ -140,6 +140,11 @@ void cfg_key_warn_unknown(struct cfg_ctx *c, const struct cfg_section *s, const 
 void cfg_program_build(struct cfg_ctx *c, struct cfg *cfg);
 void cfg_proc_free(struct cfg_proc *p);
 
+/* --- cfg_deps.c: depends_on resolved into cfg_proc.deps, unknown names and cycles as errors -- */
+
+/* After cfg_program_build, when it had no errors: fills every proc's deps and seq. */
+void cfg_deps_build(struct cfg_ctx *c, struct cfg *cfg);
+
 /* --- cfg_build.c: the store → struct cfg (errors in c->errs) ---------------------------------- */
 
 struct cfg *cfg_build(struct cfg_ctx *c, const struct cfg_srcfile *main);

@@ -111,6 +111,30 @@ get_retries(struct cfg_ctx *c, const struct cfg_section *s, struct cfg_key_scope
                               SECONDS_MAX, "a number of seconds from 0 to a week");
 }
 
+/* --- depends_on (corral extension) --------------------------------------------------------------- */
+
+/* "a, b:*" → {"a", "b:*"} (names resolved later, by cfg_deps.c, once every group exists); NULL when
+ * absent or empty. *ret_line: the key's line. */
+static char **
+get_depends_on(struct cfg_ctx *c, const struct cfg_section *s, struct cfg_key_scope *sc, int *ret_line)
+{
+        const struct cfg_kv *kv;
+        char *v = cfg_key_raw(c, s, "depends_on", sc, &kv);
+        *ret_line = kv ? kv->line : s->line;
+        if (!v)
+                return NULL;
+        char **out = NULL;
+        size_t n = 0;
+        char *save;
+        for (char *t = strtok_r(v, ", \t\n", &save); t; t = strtok_r(NULL, ", \t\n", &save)) {
+                out = xrealloc(out, (n + 2) * sizeof *out);
+                out[n++] = xstrdup(t);
+                out[n] = NULL;
+        }
+        free(v);
+        return out;
+}
+
 /* --- programs --------------------------------------------------------------------------------- */
 
 static void
@@ -164,6 +188,8 @@ cfg_proc_free(struct cfg_proc *p)
         free(p->out.path);
         free(p->err.path);
         free(p->serverurl);
+        strv_free(p->depends_on);
+        free(p->deps);
         free(p->file);
         free(p);
 }
@@ -292,11 +318,14 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         }
         t.umask = cfg_key_octal(c, s, "umask", &sc, -1);
         t.pdeathsig = cfg_key_bool(c, s, "pdeathsig", &sc, true);
+        t.oneshot = cfg_key_bool(c, s, "oneshot", &sc, false);
+        t.depends_on = get_depends_on(c, s, &sc, &t.depends_line);
         *ret_priority = t.priority;
         if (c->errs->n > nerr0) {
                 free(t.serverurl);
                 free(t.user);
                 free(t.groups);
+                strv_free(t.depends_on);
                 return false;
         }
 
@@ -309,6 +338,7 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
                 *p = t;
                 p->serverurl = t.serverurl ? xstrdup(t.serverurl) : NULL;
                 p->user = t.user ? xstrdup(t.user) : NULL;
+                p->depends_on = t.depends_on ? strv_dup(t.depends_on) : NULL;
                 if (t.groups) {
                         p->groups = xmalloc((size_t)t.ngroups * sizeof *p->groups);
                         memcpy(p->groups, t.groups, (size_t)t.ngroups * sizeof *p->groups);
@@ -381,6 +411,7 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         free(t.serverurl);
         free(t.user);
         free(t.groups);
+        strv_free(t.depends_on);
         return c->errs->n == nerr0;
 }
 

@@ -854,6 +854,115 @@ START_TEST(test_ordering)
 }
 END_TEST
 
+/* --- depends_on: the graph ------------------------------------------------------------------ */
+
+/* The start order's names joined with spaces (and checks the stop order is its exact reverse). */
+static char *
+order_text(const struct cfg *cfg)
+{
+        size_t n;
+        struct cfg_proc **o = cfg_start_order(cfg, &n);
+        char *s = xstrdup("");
+        for (size_t i = 0; i < n; i++) {
+                char *t = xasprintf("%s%s%s", s, i ? " " : "", o[i]->name);
+                free(s);
+                s = t;
+                ck_assert_uint_eq(o[i]->seq, i);
+                /* every dependency comes before, so stopping in reverse stops dependents first */
+                for (size_t k = 0; k < o[i]->ndeps; k++)
+                        ck_assert_uint_lt(o[i]->deps[k]->seq, i);
+        }
+        free(o);
+        return s;
+}
+
+START_TEST(test_depends_order)
+{
+        /* without dependencies: priority order */
+        struct cfg *cfg = load_ok(SD "[program:c]\ncommand=x\n[program:b]\ncommand=x\npriority=10\n"
+                                  "[program:a]\ncommand=x\n");
+        char *o = order_text(cfg);
+        ck_assert_str_eq(o, "b a c");
+        free(o);
+        cfg_free(cfg);
+        /* web (priority 1) waits for db (999) and the whole workers group; "a" (500), independent of
+         * both, still goes before db: priority among the processes with no dependency between them */
+        cfg = load_ok(SD "[program:web]\ncommand=x\npriority=1\ndepends_on = db, workers:*\n"
+                      "[program:db]\ncommand=x\n[program:a]\ncommand=x\npriority=500\n"
+                      "[program:w]\ncommand=x\nnumprocs=2\nprocess_name=w%(process_num)d\n"
+                      "[group:workers]\nprograms=w\npriority=998\n"
+                      "[program:mig]\ncommand=x\noneshot=true\ndepends_on=db\npriority=2\n");
+        o = order_text(cfg);
+        ck_assert_str_eq(o, "a w0 w1 db web mig");
+        free(o);
+        const struct cfg_proc *web = find_proc(cfg, "web", "web");
+        ck_assert_uint_eq(web->ndeps, 3);
+        ck_assert_str_eq(web->depends_on[0], "db");
+        ck_assert_str_eq(web->depends_on[1], "workers:*");
+        ck_assert_ptr_null(web->depends_on[2]);
+        ck_assert_int_eq(web->depends_line, 5);
+        ck_assert(!web->oneshot);
+        ck_assert(find_proc(cfg, "mig", "mig")->oneshot);
+        /* a program's name inside a group, a group:process, duplicates counted once */
+        cfg_free(cfg);
+        cfg = load_ok(SD "[program:x]\ncommand=x\ndepends_on=w, g:w1, w\n"
+                      "[program:w]\ncommand=x\nnumprocs=2\nprocess_name=w%(process_num)d\n"
+                      "[group:g]\nprograms=w\n");
+        ck_assert_uint_eq(find_proc(cfg, "x", "x")->ndeps, 2);
+        o = order_text(cfg);
+        ck_assert_str_eq(o, "w0 w1 x");
+        free(o);
+        cfg_free(cfg);
+        /* a chain given backwards */
+        cfg = load_ok(SD "[program:a]\ncommand=x\ndepends_on=b\npriority=1\n[program:b]\ncommand=x\n"
+                      "depends_on=c\npriority=2\n[program:c]\ncommand=x\npriority=3\n");
+        o = order_text(cfg);
+        ck_assert_str_eq(o, "c b a");
+        free(o);
+        cfg_free(cfg);
+}
+END_TEST
+
+START_TEST(test_depends_errors)
+{
+        expect_error(SD "[program:a]\ncommand=x\ndepends_on=db\n", 4, "program:a", "depends_on",
+                     "'db' (of a) is not a program, group or group:process");
+        expect_error(SD "[program:a]\ncommand=x\ndepends_on=g:nope\n[program:w]\ncommand=x\n[group:g]\nprograms=w\n",
+                     4, "program:a", "depends_on", "'g:nope'");
+        expect_error(SD "[program:a]\ncommand=x\ndepends_on=a\n", 4, "program:a", "depends_on",
+                     "dependency cycle: a (");
+        /* the cycle names each program with its file:line, starting where the walk found it */
+        struct cfg_errors e = load_bad(SD "[program:a]\ncommand=x\ndepends_on=b\n[program:b]\ncommand=x\n"
+                                       "depends_on=c\n[program:c]\ncommand=x\ndepends_on=a\n"
+                                       "[program:d]\ncommand=x\ndepends_on=a\n");
+        ck_assert_uint_eq(e.n, 1);
+        char *p = path_in("main.conf");
+        char *want = xasprintf("dependency cycle: a (%s:4) -> b (%s:7) -> c (%s:10) -> a", p, p, p);
+        ck_assert_str_eq(e.v[0].msg, want);
+        ck_assert_str_eq(e.v[0].key, "depends_on");
+        ck_assert_int_eq(e.v[0].line, 4);
+        free(want);
+        free(p);
+        cfg_errors_clear(&e);
+        /* oneshot is a bool */
+        expect_error(SD "[program:a]\ncommand=x\noneshot=maybe\n", 4, "program:a", "oneshot", "maybe");
+}
+END_TEST
+
+START_TEST(test_depends_diff)
+{
+        /* a changed depends_on or oneshot changes the group (update restarts it) */
+        struct cfg *a = load_ok(SD "[program:a]\ncommand=x\n[program:b]\ncommand=x\n");
+        struct cfg *b = load_ok(SD "[program:a]\ncommand=x\ndepends_on=b\n[program:b]\ncommand=x\noneshot=true\n");
+        struct cfg_diff d;
+        cfg_diff(a, b, &d);
+        ck_assert_uint_eq(d.nchanged, 2);
+        cfg_diff_free(&d);
+        cfg_free(a);
+        cfg_free(b);
+}
+END_TEST
+
 START_TEST(test_program_env_visibility)
 {
         /* a program's own environment is visible in its other keys, not in itself */
@@ -989,6 +1098,9 @@ unit_suite(void)
         tcase_add_test(tc, test_supervisord_keys);
         tcase_add_test(tc, test_groups);
         tcase_add_test(tc, test_ordering);
+        tcase_add_test(tc, test_depends_order);
+        tcase_add_test(tc, test_depends_errors);
+        tcase_add_test(tc, test_depends_diff);
         tcase_add_test(tc, test_numprocs_zero);
         tcase_add_test(tc, test_program_env_visibility);
         tcase_add_test(tc, test_diff);
