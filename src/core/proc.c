@@ -121,7 +121,7 @@ auto_start_event(const struct proc *p)
 {
         if (p->state == PROC_BACKOFF)
                 return PE_BACKOFF_ELAPSED;
-        if (p->state == PROC_EXITED)
+        if (p->state == PROC_EXITED && !p->cfg->oneshot)
                 return fsm_classify_restart(fsm_classify_autorestart(p->cfg->autorestart, p->in->exit_expected,
                                                                      true),
                                             p->in->exit_expected, p->in->exit_ran, p->cfg->backoff.reset);
@@ -274,6 +274,15 @@ proc_set_state(struct proc *p, enum proc_state to)
         for (struct proc_watch *w = p->in->watchers, *next; w; w = next) {
                 next = w->next;
                 w->on_change(w, p, from, to);
+        }
+}
+
+void
+proc_renotify(struct proc *p)
+{
+        for (struct proc_watch *w = p->in->watchers, *next; w; w = next) {
+                next = w->next;
+                w->on_change(w, p, p->state, p->state);
         }
 }
 
@@ -516,11 +525,11 @@ apply(struct proc *p, enum proc_event ev)
         /* 6. the follow-up */
         if (follow != PE_NONE)
                 return follow;
-        if (ev == PE_SPAWNED && c->startsecs <= 0)
+        if (ev == PE_SPAWNED && c->startsecs <= 0 && !c->oneshot)
                 return PE_STARTSECS_ELAPSED;    /* supervisord's immediate transition() */
         if (to == PROC_BACKOFF && from == PROC_STARTING)       /* a failed start, not a delayed restart */
                 return fsm_classify_backoff(p->backoff, c->startretries);
-        if (to == PROC_EXITED && from != PROC_EXITED) {
+        if (to == PROC_EXITED && from != PROC_EXITED && !c->oneshot) {
                 if (fsm_classify_autorestart(c->autorestart, p->in->exit_expected, true) != PE_NONE) {
                         if (S.autorestart)
                                 due_add(p);
@@ -626,6 +635,8 @@ proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         (void)revents;
         switch (ev) {
         case PE_STARTSECS_ELAPSED:
+                if (p->cfg->oneshot)
+                        return;         /* a oneshot stays STARTING until it exits */
                 /* strictly longer than startsecs (the timer was armed from the loop's clock) */
                 if (now - p->start_mono <= p->cfg->startsecs) {
                         arm(p, p->start_mono + p->cfg->startsecs - now + 0.001);
@@ -696,6 +707,19 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
         p->stop_time = time_wall();
         p->in->reaped_pgid = p->pid;
         p->pid = 0;
+        if (c->oneshot && p->state == PROC_STARTING) {
+                /* a oneshot's run is its start: an expected code is success (RUNNING, at once
+                 * EXITED, never restarted), any other a failed start (BACKOFF, retries) */
+                if (!p->in->exit_expected) {
+                        dispatch(p, PE_EXIT_EARLY);
+                        return;
+                }
+                hold(p);                /* p outlives the first transition's watchers */
+                dispatch(p, PE_STARTSECS_ELAPSED);
+                if (release(p) && p->state == PROC_RUNNING)
+                        dispatch(p, PE_EXIT_EXPECTED);
+                return;
+        }
         dispatch(p, fsm_classify_exit(time_monotonic() - p->start_mono, c->startsecs, p->in->exit_expected));
 }
 

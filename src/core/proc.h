@@ -18,6 +18,7 @@ struct outlog;
 struct proc_group;
 struct proc;
 struct proc_int;
+struct deps_wait;
 
 /* Somebody waiting for state changes of one process (startProcess wait=true, tests, events).
  * Embedded in its owner and zero-initialised; the callback may unlink itself (and only itself). */
@@ -46,6 +47,8 @@ struct proc {
         double retry_mono;              /* monotonic time that retry is due (valid in BACKOFF) */
         bool killing;                   /* SIGKILL sent while STOPPING */
         struct outlog *log;
+        struct deps_wait *deps;         /* core/deps.c's: a start or stop waiting on the dependency
+                                           graph, or why a start was given up; NULL: none */
         struct proc_int *in;            /* private to proc.c */
 };
 
@@ -95,6 +98,10 @@ struct proc *proc_by_pid(pid_t pid);
  * proc_free(p) (the free is deferred until proc's own call stack unwinds). */
 void proc_watch_add(struct proc *p, struct proc_watch *w);
 void proc_watch_remove(struct proc_watch *w);  /* safe when not linked */
+
+/* Calls p's watchers with from == to == p->state: something about p other than its state changed
+ * (core/deps.c gave up a start that waited for a dependency). */
+void proc_renotify(struct proc *p);
 
 /* Number of processes with a live pid (in the pid index). */
 size_t proc_count_running(void);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* procinfo — a proc as getProcessInfo shows it, and its presentation text. */
 #include "core/procinfo.h"
+#include "core/deps.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -129,6 +130,9 @@ procinfo_description(const struct proc *p, double now)
         }
         case PROC_STOPPED:
         case PROC_EXITED: {
+                char *note = deps_note(p);     /* "waiting for db", "dependency db is FATAL" */
+                if (note)
+                        return note;
                 char buf[64];
                 struct tm tm;
                 time_t t = (time_t)p->stop_time;

@@ -2,6 +2,7 @@
 /* sup — the groups and processes of the config in force, O(1) name lookup, priority-ordered
  * start and stop, shutdown, in-place reload, and reread/add/remove for supervisorctl update. */
 #include "core/sup.h"
+#include "core/deps.h"
 
 #include <errno.h>
 #include <ev.h>
@@ -145,6 +146,7 @@ rebuild(void)
                         strmap_put(&S.h_procs, sg->keys[j], sg->g.procs[j]);
                 }
         }
+        deps_table_changed(S.v_prio, n);
         memcpy(S.v_name, S.v_prio, n * sizeof *S.v_name);
         qsort(S.v_name, n, sizeof *S.v_name, cmp_by_name);
         S.v_nprocs = n;
@@ -182,6 +184,8 @@ group_free(struct sgroup *sg)
         for (size_t i = 0; i < sg->g.nprocs; i++) {
                 struct proc *p = sg->g.procs[i];
                 proc_watch_remove(&sg->watches[i]);
+                if (p)
+                        deps_cancel(p);
                 if (p && proc_state_is_stopped(p->state) && !p->pid)
                         proc_free(p);
                 else if (p)
@@ -226,7 +230,7 @@ start_group(struct sgroup *sg)
                 struct proc *p = sg->g.procs[j];
                 if (!p->cfg->autostart || p->state != PROC_STOPPED || p->start_time != 0)
                         continue;
-                enum fault f = proc_start(p);
+                enum fault f = deps_start(p);      /* after its dependencies */
                 if (f != FAULT_OK)
                         log_debug("autostart of '%s' failed: %s", sg->keys[j], fault_name(f));
         }
@@ -269,7 +273,7 @@ stop_step(void)
                 for (size_t j = sg->g.nprocs; j-- > 0;) {
                         struct proc *p = sg->g.procs[j];
                         if (proc_state_is_running(p->state)) {
-                                enum fault f = proc_stop(p);
+                                enum fault f = deps_stop(p);       /* after its dependents */
                                 if (f != FAULT_OK && f != FAULT_NOT_RUNNING)
                                         log_warn("stopping '%s' failed: %s", sg->keys[j], fault_name(f));
                         }
@@ -315,8 +319,8 @@ static void
 sup_on_proc_change(struct proc_watch *w, struct proc *p, enum proc_state from, enum proc_state to)
 {
         (void)w;
-        (void)p;
         (void)from;
+        deps_on_change(p, to);
         if (S.stopping && proc_state_is_stopped(to))
                 kick();
 }
@@ -325,6 +329,7 @@ static void
 stop_begin(void)
 {
         proc_set_autorestart(false);
+        deps_cancel_starts();           /* nothing waiting starts any more */
         S.stopping = true;
         free(S.stop_list);
         S.stop_n = S.ngroups;

@@ -12,6 +12,7 @@
 #include "shared/fault.h"
 #include "core/outlog.h"
 #include "core/proc.h"
+#include "core/deps.h"
 #include "core/procinfo.h"
 #include "ctl/rpc_int.h"
 #include "core/sup.h"
@@ -72,12 +73,19 @@ start_one(struct opset *o, struct proc *p, const char *spec, bool wait)
                 free(m);
                 return;
         }
-        f = proc_start(p);
+        f = deps_start(p);              /* its dependencies first (README "Dependencies") */
         if (f != FAULT_OK) {
                 const char *extra = spec;
-                if ((f == FAULT_NO_FILE || f == FAULT_NOT_EXECUTABLE) && p->spawnerr)
+                if ((f == FAULT_NO_FILE || f == FAULT_NOT_EXECUTABLE || f == FAULT_SPAWN_ERROR) && p->spawnerr)
                         extra = p->spawnerr;
                 rpc_opset_record(o, p, f, rpc_fault_text(f, extra));
+                return;
+        }
+        if (deps_waiting(p)) {
+                if (wait)
+                        rpc_opset_add_wait(o, p, false, spec);
+                else
+                        rpc_opset_record(o, p, 0, NULL);
                 return;
         }
         if (p->state != PROC_STARTING && p->state != PROC_RUNNING) {
@@ -95,11 +103,24 @@ start_one(struct opset *o, struct proc *p, const char *spec, bool wait)
 static void
 stop_one(struct opset *o, struct proc *p, const char *spec, bool wait)
 {
+        if (deps_waiting(p)) {          /* a start waiting for its dependencies: never mind */
+                deps_cancel(p);
+                rpc_opset_record(o, p, 0, NULL);
+                return;
+        }
+        if (p->state == PROC_STOPPING && p->cfg->ndeps) {
+                /* stopping already, as a dependent of a process stopped before it in this call */
+                if (wait)
+                        rpc_opset_add_wait(o, p, true, spec);
+                else
+                        rpc_opset_record(o, p, 0, NULL);
+                return;
+        }
         if (!proc_state_is_running(p->state)) {
                 rpc_opset_record(o, p, FAULT_NOT_RUNNING, rpc_fault_text(FAULT_NOT_RUNNING, spec));
                 return;
         }
-        enum fault f = proc_stop(p);
+        enum fault f = deps_stop(p);    /* after its dependents (README "Dependencies") */
         if (f != FAULT_OK) {
                 rpc_opset_record(o, p, f, rpc_fault_text(f, spec));
                 return;
@@ -116,10 +137,15 @@ static void
 procs_op(struct proc *const *procs, size_t n, bool stop, bool wait, struct res *r)
 {
         struct opset *o = rpc_opset_new(false);
-        for (size_t i = 0; i < n; i++) {
-                struct proc *p = procs[i];
-                if (proc_state_is_running(p->state) != stop)
-                        continue;
+        /* which ones first: a stop may stop dependents of a process further down the list
+         * (core/deps.h), which are still answered for */
+        struct proc **todo = xcalloc(n + 1, sizeof *todo);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+                if (proc_state_is_running(procs[i]->state) == stop || (stop && deps_waiting(procs[i])))
+                        todo[m++] = procs[i];
+        for (size_t i = 0; i < m; i++) {
+                struct proc *p = todo[i];
                 char *spec = procinfo_namespec(p);
                 if (stop)
                         stop_one(o, p, spec, wait);
@@ -127,6 +153,7 @@ procs_op(struct proc *const *procs, size_t n, bool stop, bool wait, struct res *
                         start_one(o, p, spec, wait);
                 free(spec);
         }
+        free(todo);
         rpc_opset_finish(o, r);
 }
 
