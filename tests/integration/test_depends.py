@@ -36,10 +36,14 @@ def proc_start(pid):
 
 
 def fast_status(d):
-    """getAllProcessInfo's answer, asserting it came within 50 ms."""
-    t = time.monotonic()
-    info = {i["name"]: i for i in rpc(d).supervisor.getAllProcessInfo()}
-    assert time.monotonic() - t < 0.05
+    """getAllProcessInfo's answer, asserting it comes within 50 ms while processes wait (the best of
+    3 calls on one connection: a loaded test machine may stall any one of them)."""
+    proxy, best = rpc(d), 1e9
+    for _ in range(3):
+        t = time.monotonic()
+        info = {i["name"]: i for i in proxy.supervisor.getAllProcessInfo()}
+        best = min(best, time.monotonic() - t)
+    assert best < 0.05, best
     return info
 
 
@@ -73,9 +77,18 @@ def test_start_after_ready_parallel_otherwise_and_stop_in_reverse(corral):
     assert proc_start(web) - proc_start(db) >= 0.9          # /proc agrees with the log
     assert proc_start(other) - proc_start(db) < 0.5
     assert "web waits for db" in d.log()
-    # shutdown: web is stopped and reaped before db gets its signal
-    assert d.stop() == 0
+    # reload (SIGHUP): web is stopped and reaped before db gets its signal, then the same start order
+    d.reload()
+    d.wait_spawned("web", n=2, timeout=10)
     before(d, "stopped: web", f"killing db (pid {db})")
+    db = d.spawned_pids("db")[1]
+    log = d.log()
+    assert log.find("success: db entered RUNNING", log.find(f"pid {db}")) < log.rfind("spawned: 'web'")
+    # shutdown: the same (the second web's stop)
+    assert d.stop() == 0
+    log = d.log()
+    assert log.count("stopped: web") == 2
+    assert 0 < log.rfind("stopped: web") < log.find(f"killing db (pid {db})"), log[-3000:]
 
 
 def test_a_dependency_that_never_becomes_ready(corral):
