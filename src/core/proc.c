@@ -527,6 +527,8 @@ apply(struct proc *p, enum proc_event ev)
                 return follow;
         if (ev == PE_SPAWNED && c->startsecs <= 0 && !c->oneshot)
                 return PE_STARTSECS_ELAPSED;    /* supervisord's immediate transition() */
+        if (ev == PE_STARTSECS_ELAPSED && c->oneshot && !p->pid)
+                return PE_EXIT_EXPECTED;        /* a oneshot's success, from the reaper */
         if (to == PROC_BACKOFF && from == PROC_STARTING)       /* a failed start, not a delayed restart */
                 return fsm_classify_backoff(p->backoff, c->startretries);
         if (to == PROC_EXITED && from != PROC_EXITED && !c->oneshot) {
@@ -708,16 +710,9 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
         p->in->reaped_pgid = p->pid;
         p->pid = 0;
         if (c->oneshot && p->state == PROC_STARTING) {
-                /* a oneshot's run is its start: an expected code is success (RUNNING, at once
-                 * EXITED, never restarted), any other a failed start (BACKOFF, retries) */
-                if (!p->in->exit_expected) {
-                        dispatch(p, PE_EXIT_EARLY);
-                        return;
-                }
-                hold(p);                /* p outlives the first transition's watchers */
-                dispatch(p, PE_STARTSECS_ELAPSED);
-                if (release(p) && p->state == PROC_RUNNING)
-                        dispatch(p, PE_EXIT_EXPECTED);
+                /* a oneshot's run is its start: an expected code is success (RUNNING, then at once
+                 * EXITED: apply's follow-up; never restarted), any other a failed start (BACKOFF) */
+                dispatch(p, p->in->exit_expected ? PE_STARTSECS_ELAPSED : PE_EXIT_EARLY);
                 return;
         }
         dispatch(p, fsm_classify_exit(time_monotonic() - p->start_mono, c->startsecs, p->in->exit_expected));
