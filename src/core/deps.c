@@ -23,7 +23,8 @@ struct deps_wait {
 };
 
 static struct {
-        struct deps_wait *waiting;
+        struct deps_wait *waiting, *tail;      /* in the order they began to wait: autostart's
+                                                   priority order, kept when several go at once */
         size_t nwaiting;
         bool any;                       /* some process has depends_on (else nothing to do) */
         bool in_change;                 /* deps_on_change is running: no re-entry */
@@ -68,11 +69,13 @@ link_wait(struct deps_wait *w)
 {
         if (w->linked)
                 return;
-        w->next = W.waiting;
-        w->prev = NULL;
-        if (W.waiting)
-                W.waiting->prev = w;
-        W.waiting = w;
+        w->next = NULL;
+        w->prev = W.tail;
+        if (W.tail)
+                W.tail->next = w;
+        else
+                W.waiting = w;
+        W.tail = w;
         w->linked = true;
         W.nwaiting++;
 }
@@ -88,6 +91,8 @@ unlink_wait(struct deps_wait *w)
                 W.waiting = w->next;
         if (w->next)
                 w->next->prev = w->prev;
+        else
+                W.tail = w->prev;
         w->linked = false;
         W.nwaiting--;
 }

@@ -63,6 +63,12 @@ stopwaitsecs=2
 [program:other]
 command=/bin/sleep 1000
 startsecs=0
+
+[program:api]
+command=/bin/sleep 1000
+depends_on=db
+priority=2
+startsecs=0
 """
 
 
@@ -72,6 +78,8 @@ def test_start_after_ready_parallel_otherwise_and_stop_in_reverse(corral):
     db, other = d.spawned_pids("db")[0], d.spawned_pids("other")[0]
     # web (priority 1) waited for db's RUNNING; other, independent, did not wait for anybody
     before(d, "success: db entered RUNNING", "spawned: 'web'")
+    d.wait_spawned("api")
+    before(d, "spawned: 'web'", "spawned: 'api'")     # released together: priority order
     assert at(d, "spawned: 'web'") - at(d, "spawned: 'db'") >= 1.0
     assert at(d, "spawned: 'other'") < at(d, "success: db entered RUNNING")
     assert proc_start(web) - proc_start(db) >= 0.9          # /proc agrees with the log
@@ -84,6 +92,7 @@ def test_start_after_ready_parallel_otherwise_and_stop_in_reverse(corral):
     db = d.spawned_pids("db")[1]
     log = d.log()
     assert log.find("success: db entered RUNNING", log.find(f"pid {db}")) < log.rfind("spawned: 'web'")
+    d.wait_spawned("api", n=2)
     # shutdown: the same (the second web's stop)
     assert d.stop() == 0
     log = d.log()
