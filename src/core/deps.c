@@ -156,6 +156,27 @@ blocked(const struct cfg_proc *d, const struct proc *q)
         return NULL;
 }
 
+/* Where p's start stands: NULL when every dependency is ready; else the dependency it waits for,
+ * with *ret_why (malloc'd) set when some dependency can no longer become ready (that one is
+ * returned then). */
+static const struct cfg_proc *
+check(const struct proc *p, char **ret_why)
+{
+        const struct cfg_proc *first = NULL;
+        *ret_why = NULL;
+        for (size_t k = 0; k < p->cfg->ndeps; k++) {
+                const struct cfg_proc *d = p->cfg->deps[k];
+                struct proc *q = lookup(d);
+                if (q && deps_ready(q))
+                        continue;
+                if ((*ret_why = blocked(d, q)))
+                        return d;
+                if (!first)
+                        first = d;
+        }
+        return first;
+}
+
 enum fault
 deps_start(struct proc *p)
 {
@@ -171,6 +192,10 @@ deps_start(struct proc *p)
         struct deps_wait *w = wait_of(p);
         w->start = true;                /* first: a dependency started below sees p waiting */
         link_wait(w);
+        /* No waiter moves on while the dependencies are started one by one (a later one is still
+         * STOPPED, which would read as given up); one pass afterwards instead. */
+        bool outer = W.in_change;
+        W.in_change = true;
         for (size_t k = 0; k < p->cfg->ndeps; k++) {
                 const struct cfg_proc *d = p->cfg->deps[k];
                 struct proc *q = lookup(d);
@@ -181,17 +206,15 @@ deps_start(struct proc *p)
                                 log_debug("starting %s for %s failed: %s", d->name, p->cfg->name, fault_name(f));
                 }
         }
-        if (!p->deps || !p->deps->start)
-                return FAULT_OK;        /* a change above already moved p on */
-        struct proc *q;
-        const struct cfg_proc *d = first_unready(p, &q);
+        W.in_change = outer;
+        char *why;
+        const struct cfg_proc *d = check(p, &why);
+        enum fault f = FAULT_OK;
         if (!d) {
-                p->deps->start = false;
+                w->start = false;
                 settle(p);
-                return proc_start(p);
-        }
-        char *why = blocked(d, q);
-        if (why) {
+                f = proc_start(p);
+        } else if (why) {
                 w->start = false;
                 free(w->failed);
                 w->failed = why;
@@ -199,10 +222,13 @@ deps_start(struct proc *p)
                 p->spawnerr = xstrdup(why);
                 settle(p);
                 log_info("not starting %s: %s", p->cfg->name, why);
-                return FAULT_SPAWN_ERROR;
+                f = FAULT_SPAWN_ERROR;
+        } else {
+                log_info("%s waits for %s", p->cfg->name, d->name);
         }
-        log_info("%s waits for %s", p->cfg->name, d->name);
-        return FAULT_OK;
+        if (!outer)
+                deps_on_change(p, p->state);    /* what the loop held back */
+        return f;
 }
 
 /* Whether every process that depends on p is stopped; stops those that are not (dependents of
@@ -303,8 +329,8 @@ move_on(struct deps_wait *w)
 {
         struct proc *p = w->p;
         if (w->start) {
-                struct proc *u;
-                const struct cfg_proc *d = first_unready(p, &u);
+                char *why;
+                const struct cfg_proc *d = check(p, &why);
                 if (!d) {
                         w->start = false;
                         settle(p);
@@ -314,7 +340,6 @@ move_on(struct deps_wait *w)
                                          fault_name(f));
                         return true;
                 }
-                char *why = blocked(d, u);
                 if (why) {
                         give_up(p, why);
                         return true;

@@ -128,9 +128,12 @@ def test_a_fatal_dependency_leaves_its_dependents_not_started(corral):
         command=/bin/sh -c 'exit 1'
         startretries=1
         backoff_initial=0.1
+        [program:slow]
+        command=/bin/sleep 1000
+        startsecs=100
         [program:web]
         command=/bin/sleep 1000
-        depends_on=db
+        depends_on=slow, db
         [program:front]
         command=/bin/sleep 1000
         depends_on=web
@@ -140,6 +143,7 @@ def test_a_fatal_dependency_leaves_its_dependents_not_started(corral):
                what="web given up")
     info = fast_status(d)
     assert info["web"]["statename"] == "STOPPED"
+    assert info["slow"]["statename"] == "STARTING"     # not the first dependency: still seen
     assert info["front"]["statename"] == "STOPPED" and "web" in info["front"]["description"]
     assert not d.spawned_pids("web") and not d.spawned_pids("front")
     r = d.ctl("start", "web")       # by hand: db is started again first, and fails again
