@@ -163,6 +163,7 @@ really_free(struct proc *p)
 {
         unhold(p);
         due_remove(p);
+        ready_free(p);
         if (S.loop)
                 ev_timer_stop(S.loop, &p->in->timer);
         if (p->pid > 0) {
@@ -271,6 +272,7 @@ proc_set_state(struct proc *p, enum proc_state to)
         unhold(p);      /* whatever fell due belonged to the old state */
         due_remove(p);
         log_debug("'%s' %s -> %s", p->cfg->name, proc_state_name(from), proc_state_name(to));
+        ready_state_changed(p, (int)from, (int)to);
         for (struct proc_watch *w = p->in->watchers, *next; w; w = next) {
                 next = w->next;
                 w->on_change(w, p, from, to);
@@ -337,7 +339,12 @@ do_spawn(struct proc *p)
         p->start_time = time_wall();
 
         f = spawn_check(p->cfg, &msg);
-        if (f == FAULT_OK) {
+        p->in->ready_how = NULL;
+        p->in->ready_timed_out = false;
+        if (f == FAULT_OK && (r = ready_prepare(p, &spec.extra_env)) < 0) {
+                f = FAULT_SPAWN_ERROR;
+                msg = xasprintf("can't prepare readiness for '%s': %s", p->cfg->name, strerror(-r));
+        } else if (f == FAULT_OK) {
                 r = p->log ? outlog_prepare(p->log, spec.fds) : -EBADF;
                 if (r < 0) {
                         if (p->log)
@@ -353,6 +360,7 @@ do_spawn(struct proc *p)
                                 p->pid = pid;
                                 p->start_mono = time_monotonic();
                                 proc_pid_insert(p);
+                                ready_spawned(p);
                                 outlog_started(p->log, pid);
                                 log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
                                 return 0;
@@ -480,7 +488,7 @@ apply(struct proc *p, enum proc_event ev)
         }
         /* 4. the new deadline */
         if (cell.actions & ACT_ARM_STARTSECS)
-                arm(p, c->startsecs);
+                arm(p, ready_configured(p) ? c->ready.timeout : c->startsecs);
         if (cell.actions & ACT_ARM_BACKOFF) {
                 double delay = backoff_delay(&c->backoff, p->backoff_step, backoff_uniform(&S.rng));
                 p->retry_mono = time_monotonic() + delay;
@@ -502,7 +510,10 @@ apply(struct proc *p, enum proc_event ev)
                 p->in->stop_deadline = now + (c->stopwaitsecs > 0 ? c->stopwaitsecs : 0);
                 arm_stopping(p);
         }
-        if (cell.actions & ACT_LOG_SUCCESS)
+        if ((cell.actions & ACT_LOG_SUCCESS) && ready_configured(p))
+                log_info("success: %s entered RUNNING state, process is ready (%s)", c->name,
+                         p->in->ready_how ? p->in->ready_how : "?");
+        else if (cell.actions & ACT_LOG_SUCCESS)
                 log_info("success: %s entered RUNNING state, process has stayed up for > than %d "
                          "seconds (startsecs)", c->name, c->startsecs);
         if (cell.actions & ACT_LOG_GAVE_UP)
@@ -516,7 +527,7 @@ apply(struct proc *p, enum proc_event ev)
         /* 6. the follow-up */
         if (follow != PE_NONE)
                 return follow;
-        if (ev == PE_SPAWNED && c->startsecs <= 0)
+        if (ev == PE_SPAWNED && c->startsecs <= 0 && !ready_configured(p))
                 return PE_STARTSECS_ELAPSED;    /* supervisord's immediate transition() */
         if (to == PROC_BACKOFF && from == PROC_STARTING)       /* a failed start, not a delayed restart */
                 return fsm_classify_backoff(p->backoff, c->startretries);
@@ -626,6 +637,13 @@ proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         (void)revents;
         switch (ev) {
         case PE_STARTSECS_ELAPSED:
+                if (ready_configured(p)) {
+                        char why[96];
+                        snprintf(why, sizeof why, "not ready within %g s (ready_timeout)", p->cfg->ready.timeout);
+                        p->in->ready_timed_out = true;
+                        proc_ready_kill(p, why);
+                        return;
+                }
                 /* strictly longer than startsecs (the timer was armed from the loop's clock) */
                 if (now - p->start_mono <= p->cfg->startsecs) {
                         arm(p, p->start_mono + p->cfg->startsecs - now + 0.001);
@@ -685,6 +703,7 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
         }
         c = p->cfg;
         proc_pid_remove(p);
+        ready_exited(p);
         if (p->log)
                 outlog_exited(p->log);
         /* the exit's facts; what they mean for the process is the cell's to say (record()) */
@@ -696,7 +715,40 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
         p->stop_time = time_wall();
         p->in->reaped_pgid = p->pid;
         p->pid = 0;
-        dispatch(p, fsm_classify_exit(time_monotonic() - p->start_mono, c->startsecs, p->in->exit_expected));
+        hold(p);
+        /* with ready=, an exit before ready is a failed start however long it took */
+        if (p->state == PROC_STARTING && ready_configured(p))
+                dispatch(p, PE_EXIT_EARLY);
+        else
+                dispatch(p, fsm_classify_exit(time_monotonic() - p->start_mono, c->startsecs,
+                                              p->in->exit_expected));
+        if (!p->in->dead && p->in->ready_timed_out && p->spawnerr) {
+                set_spawnerr(p, xasprintf("Not ready within %g s (ready_timeout)", c->ready.timeout));
+                p->in->ready_timed_out = false;
+        }
+        release(p);
+}
+
+/* --- readiness (ready.h) ---------------------------------------------------------------------- */
+
+void
+proc_ready(struct proc *p, const char *how)
+{
+        if (p->state != PROC_STARTING || !ready_configured(p))
+                return;
+        p->in->ready_how = how;
+        dispatch(p, PE_STARTSECS_ELAPSED);
+}
+
+void
+proc_ready_kill(struct proc *p, const char *why)
+{
+        if (p->pid <= 0)
+                return;
+        log_warn("%s: %s, killing it", p->cfg->name, why);
+        /* the worker leads its process group (setsid): whatever it started goes with it */
+        if (kill(-p->pid, SIGKILL) < 0)
+                (void)kill(p->pid, SIGKILL);
 }
 
 void
@@ -712,6 +764,7 @@ proc_setup(const struct proc_env *env)
         free(S.childlogdir);
         free(S.identifier);
         S.loop = env->loop;
+        ready_setup(S.loop);
         S.server_url = env->server_url ? xstrdup(env->server_url) : NULL;
         S.childlogdir = env->childlogdir ? xstrdup(env->childlogdir) : NULL;
         S.identifier = env->identifier ? xstrdup(env->identifier) : NULL;

@@ -361,6 +361,13 @@ spawn_process(const struct spawn_spec *spec, enum fault *ret_fault, char **ret_m
                 return 0;
         }
         envp = spawn_build_env(spec->base_env, cfg, spec->server_url);
+        if (spec->extra_env) {
+                size_t n = 0;
+                while (envp[n])
+                        n++;
+                size_t cap = n + 1;
+                env_put(&envp, &n, &cap, xstrdup(spec->extra_env));
+        }
         args.envp = envp;
         for (int i = 0; i < 3; i++)
                 args.fds[i] = spec->fds[i];

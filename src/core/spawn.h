@@ -20,6 +20,7 @@ struct spawn_spec {
         const struct cfg_proc *cfg;
         const char *server_url;         /* default SUPERVISOR_SERVER_URL (program serverurl wins); NULL: none */
         char *const *base_env;          /* NULL: environ */
+        const char *extra_env;          /* "K=V" added last (NOTIFY_SOCKET); NULL: none */
         int fds[3];                     /* the child's stdin/stdout/stderr (O_CLOEXEC ends from outlog) */
 };
 

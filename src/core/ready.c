@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/* ready — per-process readiness state (allocated at the first spawn of a program with ready=):
+ * the STATUS text, the announced MAINPID (indexed for attributing notifications) and the
+ * watchdog timer. */
+#include "core/ready.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg/cfg.h"
+#include "core/log.h"
+#include "core/notify.h"
+#include "core/proc.h"
+#include "core/proc_int.h"
+#include "shared/util.h"
+
+struct ready_state {
+        struct proc *proc;
+        char *status;                   /* STATUS= text, NULL: none */
+        pid_t mainpid;                  /* MAINPID=, 0: none (indexed while nonzero) */
+        struct ready_state *main_next;  /* mainpid hash chain */
+        ev_timer watchdog;
+        char env[96];                   /* "NOTIFY_SOCKET=…" for the spawn */
+};
+
+/* MAINPID → state: a few programs announce one; buckets keep lookups O(1) all the same */
+#define MAIN_BUCKETS 256
+
+static struct {
+        struct ev_loop *loop;
+        struct ready_state *main[MAIN_BUCKETS];
+} R;
+
+void
+ready_setup(struct ev_loop *loop)
+{
+        R.loop = loop;
+}
+
+bool
+ready_configured(const struct proc *p)
+{
+        return p->cfg->ready.kind == CFG_READY_NOTIFY;
+}
+
+static void
+main_unindex(struct ready_state *r)
+{
+        if (!r->mainpid)
+                return;
+        for (struct ready_state **pp = &R.main[(unsigned)r->mainpid % MAIN_BUCKETS]; *pp; pp = &(*pp)->main_next)
+                if (*pp == r) {
+                        *pp = r->main_next;
+                        break;
+                }
+        r->mainpid = 0;
+        r->main_next = NULL;
+}
+
+static void
+on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
+{
+        struct ready_state *r = container_of(w, struct ready_state, watchdog);
+        char why[96];
+
+        (void)loop;
+        (void)revents;
+        snprintf(why, sizeof why, "no WATCHDOG=1 within %g s (watchdog_sec)", r->proc->cfg->ready.watchdog);
+        proc_ready_kill(r->proc, why);
+}
+
+int
+ready_prepare(struct proc *p, const char **ret_env)
+{
+        struct ready_state *r = p->in->ready;
+
+        *ret_env = NULL;
+        if (!ready_configured(p))
+                return 0;
+        if (!r) {
+                r = p->in->ready = xcalloc(1, sizeof *r);
+                r->proc = p;
+                ev_timer_init(&r->watchdog, on_watchdog, 0., 0.);
+        }
+        if (p->cfg->ready.kind == CFG_READY_NOTIFY) {
+                const char *name = notify_socket(R.loop);
+                if (!name)
+                        return -EIO;
+                snprintf(r->env, sizeof r->env, "NOTIFY_SOCKET=%s", name);
+                *ret_env = r->env;
+        }
+        return 0;
+}
+
+void
+ready_spawned(struct proc *p)
+{
+        struct ready_state *r = p->in->ready;
+
+        if (!r)
+                return;
+        ready_status_set(p, NULL);
+        main_unindex(r);
+}
+
+void
+ready_state_changed(struct proc *p, int from, int to)
+{
+        struct ready_state *r = p->in->ready;
+
+        if (!r)
+                return;
+        if (to == PROC_RUNNING && p->cfg->ready.watchdog > 0) {
+                ev_timer_set(&r->watchdog, p->cfg->ready.watchdog, 0.);
+                ev_timer_start(R.loop, &r->watchdog);
+        }
+        if (from == PROC_RUNNING)
+                ev_timer_stop(R.loop, &r->watchdog);
+        if (to != PROC_STARTING && to != PROC_RUNNING && to != PROC_STOPPING)
+                ready_status_set(p, NULL);
+}
+
+void
+ready_exited(struct proc *p)
+{
+        struct ready_state *r = p->in->ready;
+
+        if (!r)
+                return;
+        ev_timer_stop(R.loop, &r->watchdog);
+        main_unindex(r);
+}
+
+void
+ready_free(struct proc *p)
+{
+        struct ready_state *r = p->in->ready;
+
+        if (!r)
+                return;
+        ev_timer_stop(R.loop, &r->watchdog);
+        main_unindex(r);
+        free(r->status);
+        free(r);
+        p->in->ready = NULL;
+}
+
+void
+ready_status_set(struct proc *p, const char *text)
+{
+        struct ready_state *r = p->in->ready;
+
+        if (!r)
+                return;
+        free(r->status);
+        r->status = text && *text ? xstrdup(text) : NULL;
+}
+
+const char *
+ready_status(const struct proc *p)
+{
+        return p->in->ready ? p->in->ready->status : NULL;
+}
+
+void
+ready_watchdog_ping(struct proc *p)
+{
+        struct ready_state *r = p->in->ready;
+
+        if (r && ev_is_active(&r->watchdog)) {
+                ev_timer_stop(R.loop, &r->watchdog);
+                ev_timer_set(&r->watchdog, p->cfg->ready.watchdog, 0.);
+                ev_timer_start(R.loop, &r->watchdog);
+        }
+}
+
+void
+ready_mainpid(struct proc *p, pid_t pid)
+{
+        struct ready_state *r = p->in->ready;
+
+        if (!r || pid == p->pid)
+                return;
+        main_unindex(r);
+        r->mainpid = pid;
+        r->main_next = R.main[(unsigned)pid % MAIN_BUCKETS];
+        R.main[(unsigned)pid % MAIN_BUCKETS] = r;
+        log_debug("notify: '%s' says its main pid is %d", p->cfg->name, (int)pid);
+}
+
+struct proc *
+ready_owner(pid_t pid)
+{
+        struct proc *p = proc_by_pid(pid);
+        pid_t g;
+
+        if (p)
+                return p;
+        for (struct ready_state *r = R.main[(unsigned)pid % MAIN_BUCKETS]; r; r = r->main_next)
+                if (r->mainpid == pid)
+                        return r->proc;
+        /* a child of the worker (systemd-notify run from a shell script): the worker leads its
+         * process group (spawn's setsid) */
+        g = getpgid(pid);
+        return g > 0 && g != pid ? proc_by_pid(g) : NULL;
+}

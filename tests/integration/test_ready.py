@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: MIT
+"""Readiness (issue 10 item 1), black-box against real notifiers: `ready=` decides when STARTING
+becomes RUNNING. Every wait has a deadline; the timeouts in the configs are short so that the
+file stays fast. Parsing (every key, every error) is unit-tested in tests/unit/check_cfg.c."""
+import os
+import socket
+import time
+
+from conftest import holds_for, run_corrald, wait_until
+from test_update import rpc
+
+# A worker that speaks sd_notify from Python: the kernel adds the sender's credentials to each
+# datagram (corrald's socket has SO_PASSCRED). The body follows this prelude.
+PY_NOTIFY = """import os, socket, sys, time
+def say(m):
+    a = os.environ["NOTIFY_SOCKET"]
+    a = "\\0" + a[1:] if a[0] == "@" else a
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.sendto(m.encode(), a)
+    s.close()
+"""
+
+
+def script(tmp_path, name, body):
+    f = tmp_path / name
+    f.write_text(PY_NOTIFY + body)
+    return f"/usr/bin/python3 {f}"
+
+
+def info(d, name):
+    return rpc(d).supervisor.getProcessInfo(name)
+
+
+def test_notify_ready_after_systemd_notify(corral, tmp_path):
+    # The worker waits for a flag file before it tells (systemd-notify run from the shell: its
+    # own pid is a child of the worker, attributed through the worker's process group). Until
+    # then it is STARTING however long it has been up (startsecs is not the rule any more).
+    flag = tmp_path / "go"
+    d = corral.start(f"""
+        [program:svc]
+        command=/bin/sh -c 'while [ ! -e {flag} ]; do sleep 0.05; done; systemd-notify --ready --status="serving 3 clients"; exec sleep 1000'
+        ready=notify
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    d.require_ctl()
+    d.wait_spawned("svc")
+    holds_for(lambda: d.state_of("svc") == "STARTING", 1.0, what="STARTING until READY=1 (startsecs=0 "
+              "would be RUNNING at once)")
+    # status answers fast while the process waits
+    t0 = time.monotonic()
+    assert info(d, "svc")["statename"] == "STARTING"
+    assert time.monotonic() - t0 < 0.05
+    flag.write_text("")
+    d.wait_state("svc", "RUNNING", timeout=5)
+    d.wait_log("success: svc entered RUNNING state, process is ready (notify)")
+    desc = wait_until(lambda: (lambda s: "serving 3 clients" in s and s)(info(d, "svc")["description"]), 5,
+                      what="STATUS= in the description")
+    assert desc.startswith("pid ") and desc.endswith("; serving 3 clients"), desc
+    assert "serving 3 clients" in d.ctl("status", "svc").stdout
+
+
+def test_notify_from_python_with_status_and_watchdog(corral, tmp_path):
+    # STATUS while STARTING, READY, then WATCHDOG pings every 0.2 s for 1 s, then silence: the
+    # watchdog (0.6 s) kills it and autorestart brings it back.
+    cmd = script(tmp_path, "py.py", """say("STATUS=warming up")
+time.sleep(0.3)
+say("READY=1\\nSTATUS=up")
+for i in range(5):
+    time.sleep(0.2)
+    say("WATCHDOG=1")
+time.sleep(1000)
+""")
+    d = corral.start(f"""
+        [program:py]
+        command={cmd}
+        ready=notify
+        watchdog_sec=0.6
+        autorestart=true
+        stopwaitsecs=1
+    """)
+    d.require_ctl()
+    first = d.wait_spawned("py")[0]
+    wait_until(lambda: info(d, "py")["description"] == "warming up", 5, what="STATUS while STARTING")
+    d.wait_state("py", "RUNNING", timeout=5)
+    assert info(d, "py")["description"].endswith("; up")
+    # the pings keep it alive past its 0.6 s watchdog
+    holds_for(lambda: d.spawned_pids("py") == [first], 0.8, what="pinged: no restart")
+    d.wait_log("py: no WATCHDOG=1 within 0.6 s (watchdog_sec), killing it", timeout=5)
+    d.wait_spawned("py", 2, timeout=5)
+
+
+def test_notify_mainpid_names_a_process_that_speaks_for_the_worker(corral, tmp_path):
+    # The worker starts a helper in a session of its own (not attributable by process group),
+    # announces it as MAINPID and waits for it; the helper says READY=1 and exits.
+    helper = tmp_path / "helper.py"
+    helper.write_text(PY_NOTIFY + 'time.sleep(0.3)\nsay("READY=1")\n')
+    cmd = script(tmp_path, "mp.py", f"""import subprocess
+h = subprocess.Popen([sys.executable, "{helper}"], start_new_session=True)
+say("MAINPID=%d" % h.pid)
+h.wait()
+time.sleep(1000)
+""")
+    d = corral.start(f"""
+        [program:mp]
+        command={cmd}
+        ready=notify
+        ready_timeout=10
+        stopwaitsecs=1
+    """)
+    d.require_ctl()
+    d.wait_spawned("mp")
+    d.wait_state("mp", "RUNNING", timeout=5)
+    d.wait_log("notify: 'mp' says its main pid is")
+
+
+def test_not_ready_in_time_is_a_failed_start(corral):
+    # Never says READY: each attempt is killed after ready_timeout and counts as a failed start,
+    # then FATAL after startretries.
+    d = corral.start("""
+        [program:mute]
+        command=/bin/sleep 1000
+        ready=notify
+        ready_timeout=0.3
+        startretries=1
+        backoff_initial=0.1
+    """)
+    d.require_ctl()
+    d.wait_log("gave up: mute entered FATAL state", timeout=10)
+    assert d.count_log("mute: not ready within 0.3 s (ready_timeout), killing it") == 2
+    assert len(d.spawned_pids("mute")) == 2
+    assert info(d, "mute")["spawnerr"] == "Not ready within 0.3 s (ready_timeout)"
+
+
+def test_notify_from_a_stranger_is_ignored(corral):
+    # A process corrald did not start (this test) sends READY=1 on the socket: attribution is by
+    # the sender's pid, so nothing becomes RUNNING.
+    d = corral.start("""
+        [program:w]
+        command=/bin/sleep 1000
+        ready=notify
+        ready_timeout=30
+        stopwaitsecs=1
+    """)
+    d.require_ctl()
+    pid = d.wait_spawned("w")[0]
+    env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+    addr = [e for e in env if e.startswith(b"NOTIFY_SOCKET=")][0].split(b"=", 1)[1].decode()
+    assert addr.startswith("@")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.sendto(b"READY=1\nMAINPID=%d" % pid, "\0" + addr[1:])
+    s.close()
+    holds_for(lambda: d.state_of("w") == "STARTING", 0.5, what="a stranger's READY=1 ignored")
+
+
+def test_bad_ready_value_is_refused_with_file_and_line(tmp_path):
+    conf = tmp_path / "corral.conf"
+    conf.write_text(f"[supervisord]\nlogfile={tmp_path}/log\npidfile={tmp_path}/pid\n\n"
+                    "[program:x]\ncommand=/bin/true\nready=sometime\n")
+    r = run_corrald(["--check-config", "-c", str(conf)])
+    assert r.returncode == 2, r.stderr
+    assert f"{conf}:7" in r.stderr and "[program:x]" in r.stderr and "ready" in r.stderr, r.stderr
