@@ -341,12 +341,13 @@ do_spawn(struct proc *p)
         f = spawn_check(p->cfg, &msg);
         p->in->ready_how = NULL;
         p->in->ready_timed_out = false;
-        if (f == FAULT_OK && (r = ready_prepare(p, &spec.extra_env)) < 0) {
+        if (f == FAULT_OK && (r = ready_prepare(p, &spec)) < 0) {
                 f = FAULT_SPAWN_ERROR;
                 msg = xasprintf("can't prepare readiness for '%s': %s", p->cfg->name, strerror(-r));
         } else if (f == FAULT_OK) {
                 r = p->log ? outlog_prepare(p->log, spec.fds) : -EBADF;
                 if (r < 0) {
+                        ready_spawn_done(p, false);
                         if (p->log)
                                 outlog_abort(p->log);
                         f = FAULT_SPAWN_ERROR;
@@ -356,6 +357,7 @@ do_spawn(struct proc *p)
                                             p->cfg->name, strerror(-r));
                 } else {
                         pid_t pid = spawn_process(&spec, &f, &msg);
+                        ready_spawn_done(p, pid > 0);
                         if (pid > 0) {
                                 p->pid = pid;
                                 p->start_mono = time_monotonic();

@@ -5,6 +5,7 @@
 #include "core/ready.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "core/notify.h"
 #include "core/proc.h"
 #include "core/proc_int.h"
+#include "core/spawn.h"
 #include "shared/util.h"
 
 struct ready_state {
@@ -23,6 +25,8 @@ struct ready_state {
         pid_t mainpid;                  /* MAINPID=, 0: none (indexed while nonzero) */
         struct ready_state *main_next;  /* mainpid hash chain */
         ev_timer watchdog;
+        ev_io fd_io;                    /* fd:N: the read end of the notification pipe */
+        int fd_write;                   /* its write end until the spawn is done, else -1 */
         char env[96];                   /* "NOTIFY_SOCKET=…" for the spawn */
 };
 
@@ -43,7 +47,42 @@ ready_setup(struct ev_loop *loop)
 bool
 ready_configured(const struct proc *p)
 {
-        return p->cfg->ready.kind == CFG_READY_NOTIFY;
+        return p->cfg->ready.kind == CFG_READY_NOTIFY || p->cfg->ready.kind == CFG_READY_FD;
+}
+
+static void
+fd_close(struct ready_state *r)
+{
+        if (r->fd_io.fd >= 0) {
+                ev_io_stop(R.loop, &r->fd_io);
+                close(r->fd_io.fd);
+                ev_io_set(&r->fd_io, -1, EV_READ);
+        }
+        if (r->fd_write >= 0) {
+                close(r->fd_write);
+                r->fd_write = -1;
+        }
+}
+
+/* fd:N: a newline means ready (s6); the worker may write more first, or close it unready */
+static void
+on_fd(struct ev_loop *loop, ev_io *w, int revents)
+{
+        struct ready_state *r = container_of(w, struct ready_state, fd_io);
+        char buf[256];
+        ssize_t n = read(w->fd, buf, sizeof buf);
+
+        (void)loop;
+        (void)revents;
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (n > 0 && !memchr(buf, '\n', (size_t)n))
+                return;
+        fd_close(r);
+        if (n > 0)
+                proc_ready(r->proc, r->proc->cfg->ready.kind == CFG_READY_FD ? "fd" : "?");
+        else
+                log_debug("'%s' closed its notification fd without a newline", r->proc->cfg->name);
 }
 
 static void
@@ -73,24 +112,36 @@ on_watchdog(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 int
-ready_prepare(struct proc *p, const char **ret_env)
+ready_prepare(struct proc *p, struct spawn_spec *spec)
 {
         struct ready_state *r = p->in->ready;
 
-        *ret_env = NULL;
         if (!ready_configured(p))
                 return 0;
         if (!r) {
                 r = p->in->ready = xcalloc(1, sizeof *r);
                 r->proc = p;
+                r->fd_write = -1;
                 ev_timer_init(&r->watchdog, on_watchdog, 0., 0.);
+                ev_io_init(&r->fd_io, on_fd, -1, EV_READ);
+        }
+        fd_close(r);
+        if (p->cfg->ready.kind == CFG_READY_FD) {
+                int pfd[2];
+                if (pipe2(pfd, O_CLOEXEC) < 0)
+                        return -errno;
+                (void)fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+                ev_io_set(&r->fd_io, pfd[0], EV_READ);
+                r->fd_write = pfd[1];
+                spec->ready_fd = pfd[1];
+                spec->ready_fd_at = p->cfg->ready.fd;
         }
         if (p->cfg->ready.kind == CFG_READY_NOTIFY) {
                 const char *name = notify_socket(R.loop);
                 if (!name)
                         return -EIO;
                 snprintf(r->env, sizeof r->env, "NOTIFY_SOCKET=%s", name);
-                *ret_env = r->env;
+                spec->extra_env = r->env;
         }
         return 0;
 }
@@ -104,6 +155,24 @@ ready_spawned(struct proc *p)
                 return;
         ready_status_set(p, NULL);
         main_unindex(r);
+        if (r->fd_io.fd >= 0)
+                ev_io_start(R.loop, &r->fd_io);
+}
+
+void
+ready_spawn_done(struct proc *p, bool spawned)
+{
+        struct ready_state *r = p->in->ready;
+
+        if (!r)
+                return;
+        if (!spawned) {
+                fd_close(r);
+                return;
+        }
+        if (r->fd_write >= 0)
+                close(r->fd_write);     /* the child has its copy; EOF must come when it closes it */
+        r->fd_write = -1;
 }
 
 void
@@ -119,6 +188,8 @@ ready_state_changed(struct proc *p, int from, int to)
         }
         if (from == PROC_RUNNING)
                 ev_timer_stop(R.loop, &r->watchdog);
+        if (to != PROC_STARTING)
+                fd_close(r);    /* nothing more to hear once it is up (or gone) */
         if (to != PROC_STARTING && to != PROC_RUNNING && to != PROC_STOPPING)
                 ready_status_set(p, NULL);
 }
@@ -131,6 +202,7 @@ ready_exited(struct proc *p)
         if (!r)
                 return;
         ev_timer_stop(R.loop, &r->watchdog);
+        fd_close(r);
         main_unindex(r);
 }
 
@@ -142,6 +214,7 @@ ready_free(struct proc *p)
         if (!r)
                 return;
         ev_timer_stop(R.loop, &r->watchdog);
+        fd_close(r);
         main_unindex(r);
         free(r->status);
         free(r);

@@ -12,16 +12,19 @@
 
 struct proc;
 struct ready_state;
+struct spawn_spec;
 
 void ready_setup(struct ev_loop *loop);
 /* true when p's start ends by readiness instead of startsecs */
 bool ready_configured(const struct proc *p);
 
 /* Hooks from proc.c. */
-/* Before the spawn: the environment entry to add ("NOTIFY_SOCKET=…", NULL for none); may fail
- * (-errno) when the notify socket cannot be made. */
-int ready_prepare(struct proc *p, const char **ret_env);
-void ready_spawned(struct proc *p);                     /* p->pid is set */
+/* Before the spawn: what the child gets (NOTIFY_SOCKET in spec->extra_env, the fd:N pipe's write
+ * end); 0 or -errno (no socket, no pipe). Then ready_spawned after a successful spawn (p->pid is
+ * set), and ready_spawn_done after every attempt (the parent lets go of the child's end). */
+int ready_prepare(struct proc *p, struct spawn_spec *spec);
+void ready_spawned(struct proc *p);
+void ready_spawn_done(struct proc *p, bool spawned);
 void ready_state_changed(struct proc *p, int from, int to);
 void ready_exited(struct proc *p);                      /* reaped; p->pid is still set */
 void ready_free(struct proc *p);

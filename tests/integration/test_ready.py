@@ -61,12 +61,12 @@ def test_notify_ready_after_systemd_notify(corral, tmp_path):
 
 
 def test_notify_from_python_with_status_and_watchdog(corral, tmp_path):
-    # STATUS while STARTING, READY, then WATCHDOG pings every 0.2 s for 1 s, then silence: the
+    # STATUS while STARTING, READY, then WATCHDOG pings every 0.2 s for 3 s, then silence: the
     # watchdog (0.6 s) kills it and autorestart brings it back.
     cmd = script(tmp_path, "py.py", """say("STATUS=warming up")
 time.sleep(0.3)
 say("READY=1\\nSTATUS=up")
-for i in range(5):
+for i in range(15):
     time.sleep(0.2)
     say("WATCHDOG=1")
 time.sleep(1000)
@@ -82,10 +82,10 @@ time.sleep(1000)
     d.require_ctl()
     first = d.wait_spawned("py")[0]
     wait_until(lambda: info(d, "py")["description"] == "warming up", 5, what="STATUS while STARTING")
-    d.wait_state("py", "RUNNING", timeout=5)
+    wait_until(lambda: info(d, "py")["statename"] == "RUNNING", 5, what="py RUNNING")
     assert info(d, "py")["description"].endswith("; up")
     # the pings keep it alive past its 0.6 s watchdog
-    holds_for(lambda: d.spawned_pids("py") == [first], 0.8, what="pinged: no restart")
+    holds_for(lambda: d.spawned_pids("py") == [first], 1.5, what="pinged: no restart (2.5 watchdogs)")
     d.wait_log("py: no WATCHDOG=1 within 0.6 s (watchdog_sec), killing it", timeout=5)
     d.wait_spawned("py", 2, timeout=5)
 
@@ -112,6 +112,36 @@ time.sleep(1000)
     d.wait_spawned("mp")
     d.wait_state("mp", "RUNNING", timeout=5)
     d.wait_log("notify: 'mp' says its main pid is")
+
+
+def test_fd_newline_on_the_notification_fd(corral, tmp_path):
+    # s6's notification-fd: "ok" writes a partial line first, then the newline once the flag
+    # exists; "mute" closes its fd 5 without a newline and never becomes ready. Both close the fd
+    # before going on (a worker keeps only fds 0-2: the fixture checks it).
+    flag = tmp_path / "go"
+    d = corral.start(f"""
+        [program:ok]
+        command=/bin/sh -c 'printf partial >&5; while [ ! -e {flag} ]; do sleep 0.05; done; echo >&5; exec 5>&-; exec sleep 1000'
+        ready=fd:5
+        startsecs=0
+        stopwaitsecs=1
+
+        [program:mute]
+        command=/bin/sh -c 'exec 3>&-; exec sleep 1000'
+        ready=fd:3
+        ready_timeout=30
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    d.require_ctl()
+    d.wait_spawned("ok")
+    d.wait_spawned("mute")
+    holds_for(lambda: d.state_of("ok") == "STARTING" and d.state_of("mute") == "STARTING", 0.5,
+              what="no newline yet")
+    flag.write_text("")
+    d.wait_state("ok", "RUNNING", timeout=5)
+    d.wait_log("success: ok entered RUNNING state, process is ready (fd)")
+    assert d.state_of("mute") == "STARTING"
 
 
 def test_not_ready_in_time_is_a_failed_start(corral):
