@@ -8,6 +8,7 @@
 #include "shared/analyzer.h"
 #include "shared/util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -164,10 +165,19 @@ get_ready(struct cfg_ctx *c, const struct cfg_section *s, struct cfg_key_scope *
                                 cfg_key_err(c, s, kv, "'%s' is not fd:N with N from 3 to 1023", v);
                         }
                 } else if (!strncasecmp(w, "tcp:", 4)) {
-                        if (parse_hostport(w + 4, r))
-                                r->kind = CFG_READY_TCP;
-                        else
+                        unsigned char a[16];
+                        if (!parse_hostport(w + 4, r))
                                 cfg_key_err(c, s, kv, "'%s' is not tcp:HOST:PORT (port 1 to 65535)", v);
+                        else if (strcasecmp(r->arg, "localhost") && inet_pton(AF_INET, r->arg, a) != 1 &&
+                                 inet_pton(AF_INET6, r->arg, a) != 1)
+                                cfg_key_err(c, s, kv, "'%s': HOST must be a numeric address or localhost "
+                                            "(a name lookup could block)", v);
+                        else
+                                r->kind = CFG_READY_TCP;
+                        if (r->kind != CFG_READY_TCP) {
+                                free(r->arg);
+                                r->arg = NULL;
+                        }
                 } else if (!strncasecmp(w, "exec:", 5)) {
                         const char *cmd = w + 5 + strspn(w + 5, " \t");
                         if (*cmd) {

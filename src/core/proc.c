@@ -20,6 +20,7 @@
 #include "core/backoff.h"
 #include "core/log.h"
 #include "core/outlog.h"
+#include "core/probe.h"
 #include "core/proc_int.h"
 #include "core/spawn.h"
 #include "shared/signame.h"
@@ -699,6 +700,8 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
 
         (void)loop;
         (void)revents;
+        if (!p && probe_reaped(w->rpid, w->rstatus))
+                return;
         if (!p) {
                 log_debug("reaped unknown pid %d (adopted orphan), ignoring", (int)w->rpid);
                 return;

@@ -14,6 +14,7 @@
 #include "cfg/cfg.h"
 #include "core/log.h"
 #include "core/notify.h"
+#include "core/probe.h"
 #include "core/proc.h"
 #include "core/proc_int.h"
 #include "core/spawn.h"
@@ -27,6 +28,7 @@ struct ready_state {
         ev_timer watchdog;
         ev_io fd_io;                    /* fd:N: the read end of the notification pipe */
         int fd_write;                   /* its write end until the spawn is done, else -1 */
+        struct probe *probe;            /* tcp:, exec: */
         char env[96];                   /* "NOTIFY_SOCKET=…" for the spawn */
 };
 
@@ -47,7 +49,15 @@ ready_setup(struct ev_loop *loop)
 bool
 ready_configured(const struct proc *p)
 {
-        return p->cfg->ready.kind == CFG_READY_NOTIFY || p->cfg->ready.kind == CFG_READY_FD;
+        switch (p->cfg->ready.kind) {
+        case CFG_READY_NOTIFY:
+        case CFG_READY_FD:
+        case CFG_READY_TCP:
+        case CFG_READY_EXEC:
+                return true;
+        default:
+                return false;   /* http: not implemented, startsecs applies */
+        }
 }
 
 static void
@@ -157,6 +167,11 @@ ready_spawned(struct proc *p)
         main_unindex(r);
         if (r->fd_io.fd >= 0)
                 ev_io_start(R.loop, &r->fd_io);
+        if (p->cfg->ready.kind == CFG_READY_TCP || p->cfg->ready.kind == CFG_READY_EXEC) {
+                if (!r->probe)
+                        r->probe = probe_new(R.loop, p);
+                probe_start(r->probe);
+        }
 }
 
 void
@@ -188,8 +203,10 @@ ready_state_changed(struct proc *p, int from, int to)
         }
         if (from == PROC_RUNNING)
                 ev_timer_stop(R.loop, &r->watchdog);
-        if (to != PROC_STARTING)
+        if (to != PROC_STARTING) {
                 fd_close(r);    /* nothing more to hear once it is up (or gone) */
+                probe_stop(r->probe);
+        }
         if (to != PROC_STARTING && to != PROC_RUNNING && to != PROC_STOPPING)
                 ready_status_set(p, NULL);
 }
@@ -203,6 +220,7 @@ ready_exited(struct proc *p)
                 return;
         ev_timer_stop(R.loop, &r->watchdog);
         fd_close(r);
+        probe_stop(r->probe);
         main_unindex(r);
 }
 
@@ -215,6 +233,7 @@ ready_free(struct proc *p)
                 return;
         ev_timer_stop(R.loop, &r->watchdog);
         fd_close(r);
+        probe_free(r->probe);
         main_unindex(r);
         free(r->status);
         free(r);

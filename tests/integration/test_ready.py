@@ -144,6 +144,68 @@ def test_fd_newline_on_the_notification_fd(corral, tmp_path):
     assert d.state_of("mute") == "STARTING"
 
 
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_tcp_against_python_http_server(corral, tmp_path):
+    # python3 -m http.server starts listening only once the flag exists; the probe (every
+    # 0.1 s) finds the port closed until then. (The shell stays the worker: the server's
+    # listening socket is its own fd, which the fixture would count as leaked in a worker.)
+    flag, port = tmp_path / "go", free_port()
+    d = corral.start(f"""
+        [program:web]
+        command=/bin/sh -c 'while [ ! -e {flag} ]; do sleep 0.05; done; /usr/bin/python3 -m http.server {port} --bind 127.0.0.1 --directory {tmp_path}'
+        ready=tcp:127.0.0.1:{port}
+        ready_interval=0.1
+        startsecs=0
+        stopasgroup=true
+        stopwaitsecs=2
+    """)
+    d.require_ctl()
+    d.wait_spawned("web")
+    holds_for(lambda: d.state_of("web") == "STARTING", 0.5, what="port closed: STARTING")
+    flag.write_text("")
+    d.wait_state("web", "RUNNING", timeout=5)
+    d.wait_log("success: web entered RUNNING state, process is ready (tcp)")
+
+
+def test_exec_probe_runs_until_it_exits_zero_and_leaves_nothing(corral, tmp_path):
+    # "ok" is ready once `test -e flag` exits 0 (every 0.1 s); "hang"'s probe never ends and is
+    # cancelled (killed, reaped) when hang is stopped: the fixture's invariants see no zombie and
+    # no orphan at teardown, and the probe's commands are never counted as workers.
+    flag = tmp_path / "go"
+    d = corral.start(f"""
+        [program:ok]
+        command=/bin/sleep 1000
+        ready=exec:test -e {flag}
+        ready_interval=0.1
+        stopwaitsecs=1
+
+        [program:hang]
+        command=/bin/sleep 1000
+        ready=exec:exec /bin/sleep 999
+        stopwaitsecs=1
+    """)
+    d.require_ctl()
+    ok = d.wait_spawned("ok")[0]
+    hang = d.wait_spawned("hang")[0]
+    probe = wait_until(lambda: [p for p in d.descendants() if p not in (ok, hang)
+                                and "999" in open(f"/proc/{p}/cmdline").read()], 5, what="hang's probe")
+    holds_for(lambda: d.state_of("ok") == "STARTING", 0.4, what="flag absent: STARTING")
+    flag.write_text("")
+    d.wait_state("ok", "RUNNING", timeout=5)
+    d.wait_log("success: ok entered RUNNING state, process is ready (exec)")
+    assert d.ctl("stop", "hang").returncode == 0
+    wait_until(lambda: not os.path.exists(f"/proc/{probe[0]}"), 5, what="the cancelled probe reaped")
+    assert d.state_of("hang") == "STOPPED"
+    assert "reaped unknown pid" not in d.log()
+
+
 def test_not_ready_in_time_is_a_failed_start(corral):
     # Never says READY: each attempt is killed after ready_timeout and counts as a failed start,
     # then FATAL after startretries.

@@ -625,6 +625,8 @@ static const struct bad_conf {
         { SD "[program:web]\ncommand=x\nready=tcp:host\n", 4, "program:web", "ready",
           "'tcp:host' is not tcp:HOST:PORT" },
         { SD "[program:web]\ncommand=x\nready=tcp:h:70000\n", 4, "program:web", "ready", "'tcp:h:70000'" },
+        { SD "[program:web]\ncommand=x\nready=tcp:db.example:5432\n", 4, "program:web", "ready",
+          "HOST must be a numeric address or localhost" },
         { SD "[program:web]\ncommand=x\nready=exec:\n", 4, "program:web", "ready", "has no command" },
         { SD "[program:web]\ncommand=x\nready=http://h/x\n", 4, "program:web", "ready",
           "is not http://HOST:PORT/PATH" },
