@@ -18,6 +18,7 @@
 
 #include "cfg/cfg.h"
 #include "core/log.h"
+#include "core/probe_http.h"
 #include "core/proc.h"
 #include "core/ready.h"
 #include "shared/util.h"
@@ -30,6 +31,7 @@ struct probe {
         ev_timer tick;                  /* the next attempt */
         ev_io conn;                     /* tcp: the connect in flight (fd -1: none) */
         struct probe_child *child;      /* exec: the command in flight, NULL: none */
+        struct http_get *http;          /* http: the GET in flight, NULL: none */
         unsigned attempts;
 };
 
@@ -202,6 +204,31 @@ probe_reaped(pid_t pid, int status)
         return true;
 }
 
+/* --- http ------------------------------------------------------------------------------------ */
+
+static void
+http_done(void *arg, long status)
+{
+        struct probe *pr = arg;
+
+        pr->http = NULL;
+        if (status >= 200 && status < 300)
+                succeeded(pr, "http");
+        else
+                log_debug("'%s' ready probe: GET answered %ld, not ready yet", pr->proc->cfg->name, status);
+}
+
+static void
+http_attempt(struct probe *pr)
+{
+        const struct cfg_ready *r = &pr->proc->cfg->ready;
+
+        if (pr->http)
+                return;         /* still waiting for the answer */
+        /* one GET at a time, with the whole ready_timeout to answer: a slow service is not cut off */
+        pr->http = http_get_start(pr->loop, r->arg, r->timeout, http_done, pr);
+}
+
 /* --- the schedule ---------------------------------------------------------------------------- */
 
 static void
@@ -219,6 +246,8 @@ on_tick(struct ev_loop *loop, ev_timer *w, int revents)
                 tcp_attempt(pr);
         else if (c->ready.kind == CFG_READY_EXEC)
                 exec_attempt(pr);
+        else if (c->ready.kind == CFG_READY_HTTP)
+                http_attempt(pr);
 }
 
 struct probe *
@@ -250,6 +279,8 @@ probe_stop(struct probe *pr)
                 return;
         ev_timer_stop(pr->loop, &pr->tick);
         conn_close(pr);
+        http_get_cancel(pr->http);
+        pr->http = NULL;
         if (pr->child) {
                 /* cancelled: the command and what it started go; the reaper accounts for it */
                 if (kill(-pr->child->pid, SIGKILL) < 0)

@@ -54,9 +54,10 @@ ready_configured(const struct proc *p)
         case CFG_READY_FD:
         case CFG_READY_TCP:
         case CFG_READY_EXEC:
+        case CFG_READY_HTTP:
                 return true;
         default:
-                return false;   /* http: not implemented, startsecs applies */
+                return false;
         }
 }
 
@@ -167,7 +168,8 @@ ready_spawned(struct proc *p)
         main_unindex(r);
         if (r->fd_io.fd >= 0)
                 ev_io_start(R.loop, &r->fd_io);
-        if (p->cfg->ready.kind == CFG_READY_TCP || p->cfg->ready.kind == CFG_READY_EXEC) {
+        if (p->cfg->ready.kind == CFG_READY_TCP || p->cfg->ready.kind == CFG_READY_EXEC ||
+            p->cfg->ready.kind == CFG_READY_HTTP) {
                 if (!r->probe)
                         r->probe = probe_new(R.loop, p);
                 probe_start(r->probe);

@@ -174,6 +174,40 @@ def test_tcp_against_python_http_server(corral, tmp_path):
     d.wait_log("success: web entered RUNNING state, process is ready (tcp)")
 
 
+def test_http_get_must_answer_2xx(corral, tmp_path):
+    # python3 -m http.server serves a directory: GET /health is 404 until the file exists, then
+    # 200. The probe (every 0.1 s) keeps the process STARTING through the 404s.
+    www, port = tmp_path / "www", free_port()
+    www.mkdir()
+    d = corral.start(f"""
+        [program:web]
+        command=/bin/sh -c '/usr/bin/python3 -m http.server {port} --bind 127.0.0.1 --directory {www}'
+        ready=http://127.0.0.1:{port}/health
+        ready_interval=0.1
+        stopasgroup=true
+        stopwaitsecs=2
+    """)
+    d.require_ctl()
+    d.wait_spawned("web")
+    wait_until(lambda: _get(port) == 404, 5,
+               what="the server answering 404")
+    holds_for(lambda: d.state_of("web") == "STARTING", 0.5, what="404: STARTING")
+    (www / "health").write_text("ok")
+    d.wait_state("web", "RUNNING", timeout=5)
+    d.wait_log("success: web entered RUNNING state, process is ready (http)")
+
+
+def _get(port):
+    import urllib.error
+    import urllib.request
+    try:
+        return urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).status
+    except urllib.error.HTTPError as e:
+        return e.code
+    except OSError:
+        return None
+
+
 def test_exec_probe_runs_until_it_exits_zero_and_leaves_nothing(corral, tmp_path):
     # "ok" is ready once `test -e flag` exits 0 (every 0.1 s); "hang"'s probe never ends and is
     # cancelled (killed, reaped) when hang is stopped: the fixture's invariants see no zombie and
