@@ -56,7 +56,8 @@ LAYERS     := shared cfg core ctl
 # External libraries each layer needs (pkg-config names; libev has no .pc file on Debian 12).
 PKGS_shared    := expat
 PKGS_cfg       := inih
-PKGS_core      := libcurl
+# libcurl: headers only, core/probe_http.c loads the library at the first http probe (dlopen)
+PKGS_core      :=
 PKGS_ctl       := libmicrohttpd jansson nettle
 PKGS_corrald   := libsystemd
 PKGS_corralctl := jansson
