@@ -286,3 +286,34 @@ def test_bad_ready_value_is_refused_with_file_and_line(tmp_path):
     r = run_corrald(["--check-config", "-c", str(conf)])
     assert r.returncode == 2, r.stderr
     assert f"{conf}:7" in r.stderr and "[program:x]" in r.stderr and "ready" in r.stderr, r.stderr
+
+
+def test_idle_corrald_with_ready_programs_up_wakes_up_zero_times(corral, tmp_path):
+    # Once every process is RUNNING, no probe, timer or socket of readiness is left to wake the
+    # loop: corrald's context switches stay put (the notify socket exists but is silent).
+    d = corral.start(f"""
+        [program:n]
+        command=/bin/sh -c 'systemd-notify --ready; exec sleep 1000'
+        ready=notify
+        stopwaitsecs=1
+
+        [program:t]
+        command=/bin/sleep 1000
+        ready=exec:true
+        ready_interval=0.05
+        stopwaitsecs=1
+
+        [program:plain]
+        command=/bin/sleep 1000
+        startsecs=0
+        stopwaitsecs=1
+    """)
+    d.require_ctl()
+    for n in ("n", "t", "plain"):
+        d.wait_log(f"success: {n} entered RUNNING state")
+
+    def switches():
+        st = open(f"/proc/{d.pid}/status").read()
+        return [line for line in st.splitlines() if "ctxt_switches" in line]
+    before = switches()
+    holds_for(lambda: switches() == before, 1.5, what="corrald asleep (20 ready_intervals of t's)")
