@@ -6,7 +6,7 @@ import os
 import socket
 import time
 
-from conftest import holds_for, run_corrald, wait_until
+from conftest import SUPERVISORCTL, holds_for, run_corrald, wait_until
 from test_update import rpc
 
 # A worker that speaks sd_notify from Python: the kernel adds the sender's credentials to each
@@ -317,3 +317,40 @@ def test_idle_corrald_with_ready_programs_up_wakes_up_zero_times(corral, tmp_pat
         return [line for line in st.splitlines() if "ctxt_switches" in line]
     before = switches()
     holds_for(lambda: switches() == before, 1.5, what="corrald asleep (20 ready_intervals of t's)")
+
+
+def test_real_supervisorctl_start_waits_for_ready_while_status_answers(corral, tmp_path):
+    # supervisorctl start returns once the process is ready (startProcess waits for RUNNING);
+    # meanwhile status answers at once. stop and a second start work as for any program.
+    import subprocess
+    flag = tmp_path / "go"
+    d = corral.start(f"""
+        [program:svc]
+        command=/bin/sh -c 'while [ ! -e {flag} ]; do sleep 0.05; done; systemd-notify --ready; exec sleep 1000'
+        ready=notify
+        autostart=false
+        stopwaitsecs=1
+    """)
+    d.require_ctl()
+    start = subprocess.Popen([SUPERVISORCTL, "-c", d.conf, "start", "svc"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    try:
+        d.wait_spawned("svc")
+        holds_for(lambda: start.poll() is None and info(d, "svc")["statename"] == "STARTING", 0.5,
+                  what="start waits for READY=1")
+        worst = 0.0
+        for _ in range(10):
+            t0 = time.monotonic()
+            rpc(d).supervisor.getAllProcessInfo()
+            worst = max(worst, time.monotonic() - t0)
+        assert worst < 0.05, f"status took {worst * 1000:.1f} ms while svc waits"
+        flag.write_text("")
+        out, _ = start.communicate(timeout=10)
+    finally:
+        if start.poll() is None:
+            start.kill()
+            start.wait()
+    assert "svc: started" in out, out
+    assert d.state_of("svc") == "RUNNING"
+    assert "svc: stopped" in d.ctl("stop", "svc").stdout
+    assert "svc: started" in d.ctl("start", "svc").stdout      # the flag is there: ready at once
