@@ -21,9 +21,8 @@
 #include "core/probe_http.h"
 #include "core/proc.h"
 #include "core/ready.h"
+#include "core/spawn.h"
 #include "shared/util.h"
-
-extern char **environ;
 
 struct probe {
         struct ev_loop *loop;
@@ -165,7 +164,10 @@ exec_attempt(struct probe *pr)
         posix_spawnattr_setsigdefault(&at, &all);
         /* its own session: a cancel kills all it started (kill -pgid) */
         posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
-        r = posix_spawn(&pid, argv[0], &fa, &at, argv, environ);
+        /* the program's own environment (environment=, SUPERVISOR_*), as its worker sees it */
+        char **envp = spawn_build_env(NULL, c, NULL);
+        r = posix_spawn(&pid, argv[0], &fa, &at, argv, envp);
+        strv_free(envp);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
         if (r) {

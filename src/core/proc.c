@@ -715,6 +715,8 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
         p->in->exit_code = decode_status(w->rstatus, p->in->exit_what, sizeof p->in->exit_what);
         p->in->exit_expected = cfg_exitcode_expected(c, p->in->exit_code);
         p->in->exit_ran = time_monotonic() - p->start_mono - (c->startsecs > 0 ? c->startsecs : 0);
+        if (ready_configured(p) && p->state == PROC_RUNNING)
+                p->in->exit_ran = time_wall() - p->in->state_time;      /* RUNNING since it was ready */
         if (p->in->exit_ran < 0)
                 p->in->exit_ran = 0;
         p->stop_time = time_wall();

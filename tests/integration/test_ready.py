@@ -209,14 +209,16 @@ def _get(port):
 
 
 def test_exec_probe_runs_until_it_exits_zero_and_leaves_nothing(corral, tmp_path):
-    # "ok" is ready once `test -e flag` exits 0 (every 0.1 s); "hang"'s probe never ends and is
+    # "ok" is ready once `test -e "$FLAG"` exits 0 (every 0.1 s; the probe gets the program's
+    # environment=, so an unset FLAG would test "" and never succeed); "hang"'s probe never ends and is
     # cancelled (killed, reaped) when hang is stopped: the fixture's invariants see no zombie and
     # no orphan at teardown, and the probe's commands are never counted as workers.
     flag = tmp_path / "go"
     d = corral.start(f"""
         [program:ok]
         command=/bin/sleep 1000
-        ready=exec:test -e {flag}
+        environment=FLAG="{flag}"
+        ready=exec:test -e "$FLAG"
         ready_interval=0.1
         stopwaitsecs=1
 
