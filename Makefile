@@ -9,7 +9,7 @@ Q       := $(if $(filter 1,$(V)),,@)
 
 CC      ?= cc
 # Every external library (tests/fuzz/run.sh reads this list); which layer needs which is below.
-PKGS    := inih libmicrohttpd expat libsystemd nettle jansson
+PKGS    := inih libmicrohttpd expat libsystemd nettle jansson libcurl
 # Debian 12's libev-dev ships no .pc file: plain -lev unless pkg-config knows it.
 EV_CFLAGS := $(shell pkg-config --cflags libev 2>/dev/null)
 EV_LIBS   := $(shell pkg-config --libs libev 2>/dev/null || echo -lev)
@@ -56,6 +56,7 @@ LAYERS     := shared cfg core ctl
 # External libraries each layer needs (pkg-config names; libev has no .pc file on Debian 12).
 PKGS_shared    := expat
 PKGS_cfg       := inih
+# libcurl: headers only, core/probe_http.c loads the library at the first http probe (dlopen)
 PKGS_core      :=
 PKGS_ctl       := libmicrohttpd jansson nettle
 PKGS_corrald   := libsystemd
@@ -63,7 +64,7 @@ PKGS_corralctl := jansson
 libs_of = $(if $(strip $(1)),$(shell pkg-config --libs $(1) 2>/dev/null))
 LIBS_shared    := $(call libs_of,$(PKGS_shared))
 LIBS_cfg       := $(call libs_of,$(PKGS_cfg)) $(LIBS_shared)
-LIBS_core      := $(EV_LIBS) -lm $(LIBS_cfg)
+LIBS_core      := $(call libs_of,$(PKGS_core)) $(EV_LIBS) -lm $(LIBS_cfg)
 LIBS_ctl       := $(call libs_of,$(PKGS_ctl)) $(LIBS_core)
 LIBS_corrald   := $(call libs_of,$(PKGS_corrald)) $(LIBS_ctl)
 LIBS_corralctl := $(call libs_of,$(PKGS_corralctl)) $(LIBS_cfg)

@@ -6,7 +6,7 @@
 #   tests/deps.sh bench   — plus the peers the benchmark compares against
 #   tests/deps.sh soak    — to build corrald and run `make soak` (Python driver, gnuplot for the plot)
 set -eu
-BUILD="build-essential pkg-config libev-dev libinih-dev libmicrohttpd-dev libexpat1-dev libsystemd-dev nettle-dev libjansson-dev"
+BUILD="build-essential pkg-config libev-dev libinih-dev libmicrohttpd-dev libexpat1-dev libsystemd-dev nettle-dev libjansson-dev libcurl4-gnutls-dev"
 CHECK="check libsubunit-dev python3 python3-pytest python3-pytest-xdist python3-pytest-timeout supervisor clang libclang-rt-14-dev clang-tools systemd procps util-linux logrotate"
 # Installed without their Recommends: devscripts is wanted only for hardening-check (no smaller
 # Debian package has it) and recommends lintian, debian-keyring and dozens more.

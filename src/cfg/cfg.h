@@ -30,6 +30,27 @@ struct cfg_backoff {
         double reset;                   /* 60 (linear: 0): RUNNING this long forgets the past delays */
 };
 
+/* corral extension: when a started process counts as up (README "Readiness"). */
+enum cfg_ready_kind {
+        CFG_READY_STARTSECS,    /* no ready=: supervisord's rule (stayed up startsecs) */
+        CFG_READY_NOTIFY,       /* sd_notify READY=1 on NOTIFY_SOCKET */
+        CFG_READY_FD,           /* s6: a newline on fd N */
+        CFG_READY_TCP,          /* a TCP connect to host:port succeeds */
+        CFG_READY_EXEC,         /* /bin/sh -c command exits 0 */
+        CFG_READY_HTTP,         /* GET http://host:port/path answers 2xx */
+};
+
+/* The readiness keys of a program (times in seconds, fractions allowed). */
+struct cfg_ready {
+        enum cfg_ready_kind kind;
+        char *arg;                      /* TCP: host; EXEC: the command; HTTP: the whole URL; else NULL */
+        int port;                       /* TCP */
+        int fd;                         /* FD: the child's fd number (3..1023) */
+        double timeout;                 /* ready_timeout, 60: not ready by then is a failed start */
+        double interval;                /* ready_interval, 1: probes repeat this often */
+        double watchdog;                /* watchdog_sec, 0 = off (notify only): WATCHDOG=1 due this often */
+};
+
 enum cfg_logkind {
         CFG_LOG_NONE,   /* NONE / OFF: no file */
         CFG_LOG_AUTO,   /* AUTO: a file in childlogdir, named by outlog at process creation */
@@ -74,6 +95,7 @@ struct cfg_proc {
         int startsecs;                  /* 1 */
         int startretries;               /* 3; CFG_STARTRETRIES_INFINITE for "infinite" */
         struct cfg_backoff backoff;     /* backoff, backoff_* */
+        struct cfg_ready ready;         /* ready, ready_timeout, ready_interval, watchdog_sec */
         enum cfg_autorestart autorestart; /* unexpected */
         uint64_t exitcodes[4];          /* bitset of 0..255; default {0} */
         int stopsignal;                 /* SIGTERM */

@@ -29,7 +29,8 @@ static const char *const keys_program[] = {
         "stderr_logfile", "stderr_logfile_maxbytes", "stderr_logfile_backups", "stderr_capture_maxbytes",
         "stderr_events_enabled", "stderr_syslog", "environment", "directory", "umask", "serverurl",
         "pdeathsig", "backoff", "backoff_initial", "backoff_max", "backoff_factor", "backoff_jitter",
-        "backoff_reset", "depends_on", "oneshot", NULL,
+        "backoff_reset", "depends_on", "oneshot", "ready", "ready_timeout", "ready_interval",
+        "watchdog_sec", NULL,
 };
 static const char *const keys_group[] = { "programs", "priority", NULL };
 static const char *const keys_unix[] = { "file", "chmod", "chown", "username", "password", NULL };

@@ -81,6 +81,14 @@ backoff_eq(const struct cfg_backoff *a, const struct cfg_backoff *b)
 }
 
 static bool
+ready_eq(const struct cfg_ready *a, const struct cfg_ready *b)
+{
+        return a->kind == b->kind && !strcmp(a->arg ? a->arg : "", b->arg ? b->arg : "") &&
+               a->port == b->port && a->fd == b->fd && a->timeout == b->timeout &&
+               a->interval == b->interval && a->watchdog == b->watchdog;
+}
+
+static bool
 proc_eq(const struct cfg_proc *a, const struct cfg_proc *b)
 {
         return str_eq(a->name, b->name) && str_eq(a->group, b->group) && str_eq(a->program, b->program) &&
@@ -92,7 +100,7 @@ proc_eq(const struct cfg_proc *a, const struct cfg_proc *b)
                                 !memcmp(a->groups, b->groups, (size_t)a->ngroups * sizeof *a->groups))) &&
                a->priority == b->priority && a->autostart == b->autostart && a->startsecs == b->startsecs &&
                a->startretries == b->startretries &&
-               backoff_eq(&a->backoff, &b->backoff) && a->autorestart == b->autorestart &&
+               backoff_eq(&a->backoff, &b->backoff) && ready_eq(&a->ready, &b->ready) && a->autorestart == b->autorestart &&
                !memcmp(a->exitcodes, b->exitcodes, sizeof a->exitcodes) && a->stopsignal == b->stopsignal &&
                a->stopwaitsecs == b->stopwaitsecs && a->stopasgroup == b->stopasgroup &&
                a->killasgroup == b->killasgroup && a->redirect_stderr == b->redirect_stderr &&

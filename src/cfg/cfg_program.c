@@ -8,6 +8,8 @@
 #include "shared/analyzer.h"
 #include "shared/util.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -135,6 +137,109 @@ get_depends_on(struct cfg_ctx *c, const struct cfg_section *s, struct cfg_key_sc
         return out;
 }
 
+/* --- readiness (corral extension) -------------------------------------------------------------- */
+
+/* "HOST:PORT" (HOST may be [v6]) into t->arg and t->port; false when it is not one. */
+static bool
+parse_hostport(const char *w, struct cfg_ready *r)
+{
+        const char *colon = strrchr(w, ':');
+        long port;
+        char *end;
+
+        if (!colon || colon == w || !colon[1])
+                return false;
+        errno = 0;
+        port = strtol(colon + 1, &end, 10);
+        if (*end || errno || port < 1 || port > 65535 || colon[1] == '-' || colon[1] == '+')
+                return false;
+        if (w[0] == '[') {
+                if (colon[-1] != ']' || colon - w < 3)
+                        return false;
+                r->arg = xstrndup(w + 1, (size_t)(colon - w - 2));
+        } else {
+                r->arg = xstrndup(w, (size_t)(colon - w));
+        }
+        r->port = (int)port;
+        return true;
+}
+
+/* ready= (notify, fd:N, tcp:HOST:PORT, exec:COMMAND, http://HOST:PORT/PATH) and its timings. */
+static void
+get_ready(struct cfg_ctx *c, const struct cfg_section *s, struct cfg_key_scope *sc, struct cfg_proc *t)
+{
+        const struct cfg_kv *kv;
+        struct cfg_ready *r = &t->ready;
+        char *v = cfg_key_raw(c, s, "ready", sc, &kv);
+
+        r->kind = CFG_READY_STARTSECS;
+        if (v) {
+                char *w = v + strspn(v, " \t");
+                size_t n = strlen(w);
+                while (n && (w[n - 1] == ' ' || w[n - 1] == '\t'))
+                        w[--n] = '\0';
+                if (!strcasecmp(w, "notify")) {
+                        r->kind = CFG_READY_NOTIFY;
+                } else if (!strncasecmp(w, "fd:", 3)) {
+                        long fd;
+                        if (cfg_parse_int(w + 3, &fd) == 0 && fd >= 3 && fd <= 1023) {
+                                r->kind = CFG_READY_FD;
+                                r->fd = (int)fd;
+                        } else {
+                                cfg_key_err(c, s, kv, "'%s' is not fd:N with N from 3 to 1023", v);
+                        }
+                } else if (!strncasecmp(w, "tcp:", 4)) {
+                        unsigned char a[16];
+                        if (!parse_hostport(w + 4, r))
+                                cfg_key_err(c, s, kv, "'%s' is not tcp:HOST:PORT (port 1 to 65535)", v);
+                        else if (strcasecmp(r->arg, "localhost") && inet_pton(AF_INET, r->arg, a) != 1 &&
+                                 inet_pton(AF_INET6, r->arg, a) != 1)
+                                cfg_key_err(c, s, kv, "'%s': HOST must be a numeric address or localhost "
+                                            "(a name lookup could block)", v);
+                        else
+                                r->kind = CFG_READY_TCP;
+                        if (r->kind != CFG_READY_TCP) {
+                                free(r->arg);
+                                r->arg = NULL;
+                        }
+                } else if (!strncasecmp(w, "exec:", 5)) {
+                        const char *cmd = w + 5 + strspn(w + 5, " \t");
+                        if (*cmd) {
+                                r->kind = CFG_READY_EXEC;
+                                r->arg = xstrdup(cmd);
+                        } else {
+                                cfg_key_err(c, s, kv, "'%s' has no command after exec:", v);
+                        }
+                } else if (!strncasecmp(w, "http://", 7)) {
+                        struct cfg_ready hp = { 0 };
+                        char *hostport = xstrndup(w + 7, strcspn(w + 7, "/"));
+                        if (w[7 + strlen(hostport)] == '/' && parse_hostport(hostport, &hp)) {
+                                r->kind = CFG_READY_HTTP;
+                                r->arg = xstrdup(w);
+                                r->port = hp.port;
+                        } else {
+                                cfg_key_err(c, s, kv, "'%s' is not http://HOST:PORT/PATH", v);
+                        }
+                        free(hp.arg);
+                        free(hostport);
+                } else {
+                        cfg_key_err(c, s, kv, "'%s' is not notify, fd:N, tcp:HOST:PORT, exec:COMMAND or "
+                                    "http://HOST:PORT/PATH", v);
+                }
+                free(v);
+        }
+        r->timeout = key_number(c, s, sc, "ready_timeout", 60, 0, true, SECONDS_MAX,
+                                "a number of seconds above 0 (at most a week)");
+        r->interval = key_number(c, s, sc, "ready_interval", 1, 0.01, false, SECONDS_MAX,
+                                 "a number of seconds from 0.01 to a week");
+        r->watchdog = key_number(c, s, sc, "watchdog_sec", 0, 0, false, SECONDS_MAX,
+                                 "a number of seconds from 0 (off) to a week");
+        if (r->watchdog > 0 && r->kind != CFG_READY_NOTIFY) {
+                cfg_key_err(c, s, cfg_section_get(s, "watchdog_sec"), "needs ready=notify (the pings come on NOTIFY_SOCKET)");
+                r->watchdog = 0;
+        }
+}
+
 /* --- programs --------------------------------------------------------------------------------- */
 
 static void
@@ -190,6 +295,8 @@ cfg_proc_free(struct cfg_proc *p)
         free(p->serverurl);
         strv_free(p->depends_on);
         free(p->deps);
+
+        free(p->ready.arg);
         free(p->file);
         free(p);
 }
@@ -274,6 +381,7 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         }
         t.startsecs = (int)cfg_key_int(c, s, "startsecs", &sc, 1);
         get_retries(c, s, &sc, &t);
+        get_ready(c, s, &sc, &t);
         t.stopsignal = SIGTERM;
         v = cfg_key_raw(c, s, "stopsignal", &sc, &kv);
         if (v) {
@@ -323,6 +431,7 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
         *ret_priority = t.priority;
         if (c->errs->n > nerr0) {
                 free(t.serverurl);
+                free(t.ready.arg);
                 free(t.user);
                 free(t.groups);
                 strv_free(t.depends_on);
@@ -337,6 +446,7 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
                 struct cfg_proc *p = xcalloc(1, sizeof *p);
                 *p = t;
                 p->serverurl = t.serverurl ? xstrdup(t.serverurl) : NULL;
+                p->ready.arg = t.ready.arg ? xstrdup(t.ready.arg) : NULL;
                 p->user = t.user ? xstrdup(t.user) : NULL;
                 p->depends_on = t.depends_on ? strv_dup(t.depends_on) : NULL;
                 if (t.groups) {
@@ -409,6 +519,7 @@ build_program(struct cfg_ctx *c, const struct cfg *cfg, const struct cfg_section
                 pv_push(pv, p);
         }
         free(t.serverurl);
+        free(t.ready.arg);
         free(t.user);
         free(t.groups);
         strv_free(t.depends_on);

@@ -23,7 +23,8 @@ enum proc_event {
         PE_SIGNAL,              /* signalProcess: deliver a signal, no state change */
         PE_SPAWNED,             /* fork+exec succeeded */
         PE_SPAWN_FAILED,        /* no such command, not executable, fork/pipe/exec failure */
-        PE_STARTSECS_ELAPSED,   /* stayed up strictly longer than startsecs */
+        PE_STARTSECS_ELAPSED,   /* stayed up strictly longer than startsecs, or (ready=) said it is
+                                   ready: the start succeeded (core/ready.h) */
         PE_EXIT_EARLY,          /* exited before startsecs (any status) */
         PE_EXIT_EXPECTED,       /* exited after startsecs with a status in exitcodes */
         PE_EXIT_UNEXPECTED,     /* exited after startsecs otherwise (or killed by a signal) */

@@ -20,6 +20,7 @@
 #include "core/backoff.h"
 #include "core/log.h"
 #include "core/outlog.h"
+#include "core/probe.h"
 #include "core/proc_int.h"
 #include "core/spawn.h"
 #include "shared/signame.h"
@@ -163,6 +164,7 @@ really_free(struct proc *p)
 {
         unhold(p);
         due_remove(p);
+        ready_free(p);
         if (S.loop)
                 ev_timer_stop(S.loop, &p->in->timer);
         if (p->pid > 0) {
@@ -271,6 +273,7 @@ proc_set_state(struct proc *p, enum proc_state to)
         unhold(p);      /* whatever fell due belonged to the old state */
         due_remove(p);
         log_debug("'%s' %s -> %s", p->cfg->name, proc_state_name(from), proc_state_name(to));
+        ready_state_changed(p, (int)from, (int)to);
         for (struct proc_watch *w = p->in->watchers, *next; w; w = next) {
                 next = w->next;
                 w->on_change(w, p, from, to);
@@ -346,9 +349,15 @@ do_spawn(struct proc *p)
         p->start_time = time_wall();
 
         f = spawn_check(p->cfg, &msg);
-        if (f == FAULT_OK) {
+        p->in->ready_how = NULL;
+        p->in->ready_timed_out = false;
+        if (f == FAULT_OK && (r = ready_prepare(p, &spec)) < 0) {
+                f = FAULT_SPAWN_ERROR;
+                msg = xasprintf("can't prepare readiness for '%s': %s", p->cfg->name, strerror(-r));
+        } else if (f == FAULT_OK) {
                 r = p->log ? outlog_prepare(p->log, spec.fds) : -EBADF;
                 if (r < 0) {
+                        ready_spawn_done(p, false);
                         if (p->log)
                                 outlog_abort(p->log);
                         f = FAULT_SPAWN_ERROR;
@@ -358,10 +367,12 @@ do_spawn(struct proc *p)
                                             p->cfg->name, strerror(-r));
                 } else {
                         pid_t pid = spawn_process(&spec, &f, &msg);
+                        ready_spawn_done(p, pid > 0);
                         if (pid > 0) {
                                 p->pid = pid;
                                 p->start_mono = time_monotonic();
                                 proc_pid_insert(p);
+                                ready_spawned(p);
                                 outlog_started(p->log, pid);
                                 log_info("spawned: '%s' with pid %d", p->cfg->name, (int)pid);
                                 return 0;
@@ -489,7 +500,7 @@ apply(struct proc *p, enum proc_event ev)
         }
         /* 4. the new deadline */
         if (cell.actions & ACT_ARM_STARTSECS)
-                arm(p, c->startsecs);
+                arm(p, ready_configured(p) ? c->ready.timeout : c->startsecs);
         if (cell.actions & ACT_ARM_BACKOFF) {
                 double delay = backoff_delay(&c->backoff, p->backoff_step, backoff_uniform(&S.rng));
                 p->retry_mono = time_monotonic() + delay;
@@ -511,7 +522,10 @@ apply(struct proc *p, enum proc_event ev)
                 p->in->stop_deadline = now + (c->stopwaitsecs > 0 ? c->stopwaitsecs : 0);
                 arm_stopping(p);
         }
-        if (cell.actions & ACT_LOG_SUCCESS)
+        if ((cell.actions & ACT_LOG_SUCCESS) && ready_configured(p))
+                log_info("success: %s entered RUNNING state, process is ready (%s)", c->name,
+                         p->in->ready_how ? p->in->ready_how : "?");
+        else if (cell.actions & ACT_LOG_SUCCESS)
                 log_info("success: %s entered RUNNING state, process has stayed up for > than %d "
                          "seconds (startsecs)", c->name, c->startsecs);
         if (cell.actions & ACT_LOG_GAVE_UP)
@@ -525,7 +539,7 @@ apply(struct proc *p, enum proc_event ev)
         /* 6. the follow-up */
         if (follow != PE_NONE)
                 return follow;
-        if (ev == PE_SPAWNED && c->startsecs <= 0 && !c->oneshot)
+        if (ev == PE_SPAWNED && c->startsecs <= 0 && !c->oneshot && !ready_configured(p))
                 return PE_STARTSECS_ELAPSED;    /* supervisord's immediate transition() */
         if (ev == PE_STARTSECS_ELAPSED && c->oneshot && !p->pid)
                 return PE_EXIT_EXPECTED;        /* a oneshot's success, from the reaper */
@@ -639,6 +653,13 @@ proc_on_timer(struct ev_loop *loop, ev_timer *w, int revents)
         case PE_STARTSECS_ELAPSED:
                 if (p->cfg->oneshot)
                         return;         /* a oneshot stays STARTING until it exits */
+                if (ready_configured(p)) {
+                        char why[96];
+                        snprintf(why, sizeof why, "not ready within %g s (ready_timeout)", p->cfg->ready.timeout);
+                        p->in->ready_timed_out = true;
+                        proc_ready_kill(p, why);
+                        return;
+                }
                 /* strictly longer than startsecs (the timer was armed from the loop's clock) */
                 if (now - p->start_mono <= p->cfg->startsecs) {
                         arm(p, p->start_mono + p->cfg->startsecs - now + 0.001);
@@ -692,30 +713,67 @@ proc_on_child(struct ev_loop *loop, ev_child *w, int revents)
 
         (void)loop;
         (void)revents;
+        if (!p && probe_reaped(w->rpid, w->rstatus))
+                return;
         if (!p) {
                 log_debug("reaped unknown pid %d (adopted orphan), ignoring", (int)w->rpid);
                 return;
         }
         c = p->cfg;
         proc_pid_remove(p);
+        ready_exited(p);
         if (p->log)
                 outlog_exited(p->log);
         /* the exit's facts; what they mean for the process is the cell's to say (record()) */
         p->in->exit_code = decode_status(w->rstatus, p->in->exit_what, sizeof p->in->exit_what);
         p->in->exit_expected = cfg_exitcode_expected(c, p->in->exit_code);
         p->in->exit_ran = time_monotonic() - p->start_mono - (c->startsecs > 0 ? c->startsecs : 0);
+        if (ready_configured(p) && p->state == PROC_RUNNING)
+                p->in->exit_ran = time_wall() - p->in->state_time;      /* RUNNING since it was ready */
         if (p->in->exit_ran < 0)
                 p->in->exit_ran = 0;
         p->stop_time = time_wall();
         p->in->reaped_pgid = p->pid;
         p->pid = 0;
+        hold(p);
         if (c->oneshot && p->state == PROC_STARTING) {
                 /* a oneshot's run is its start: an expected code is success (RUNNING, then at once
                  * EXITED: apply's follow-up; never restarted), any other a failed start (BACKOFF) */
                 dispatch(p, p->in->exit_expected ? PE_STARTSECS_ELAPSED : PE_EXIT_EARLY);
-                return;
+        } else if (p->state == PROC_STARTING && ready_configured(p)) {
+                /* with ready=, an exit before ready is a failed start however long it took */
+                dispatch(p, PE_EXIT_EARLY);
+        } else {
+                dispatch(p, fsm_classify_exit(time_monotonic() - p->start_mono, c->startsecs,
+                                              p->in->exit_expected));
         }
-        dispatch(p, fsm_classify_exit(time_monotonic() - p->start_mono, c->startsecs, p->in->exit_expected));
+        if (!p->in->dead && p->in->ready_timed_out && p->spawnerr) {
+                set_spawnerr(p, xasprintf("Not ready within %g s (ready_timeout)", c->ready.timeout));
+                p->in->ready_timed_out = false;
+        }
+        release(p);
+}
+
+/* --- readiness (ready.h) ---------------------------------------------------------------------- */
+
+void
+proc_ready(struct proc *p, const char *how)
+{
+        if (p->state != PROC_STARTING || !ready_configured(p))
+                return;
+        p->in->ready_how = how;
+        dispatch(p, PE_STARTSECS_ELAPSED);
+}
+
+void
+proc_ready_kill(struct proc *p, const char *why)
+{
+        if (p->pid <= 0)
+                return;
+        log_warn("%s: %s, killing it", p->cfg->name, why);
+        /* the worker leads its process group (setsid): whatever it started goes with it */
+        if (kill(-p->pid, SIGKILL) < 0)
+                (void)kill(p->pid, SIGKILL);
 }
 
 void
@@ -731,6 +789,7 @@ proc_setup(const struct proc_env *env)
         free(S.childlogdir);
         free(S.identifier);
         S.loop = env->loop;
+        ready_setup(S.loop);
         S.server_url = env->server_url ? xstrdup(env->server_url) : NULL;
         S.childlogdir = env->childlogdir ? xstrdup(env->childlogdir) : NULL;
         S.identifier = env->identifier ? xstrdup(env->identifier) : NULL;

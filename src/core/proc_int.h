@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* proc_int — the private side of struct proc, shared by proc.c and its pid index (proc_pid.c)
- * only: nothing outside src/core/proc*.c includes it. */
+/* proc_int — the private side of struct proc, shared by proc.c, its pid index (proc_pid.c) and
+ * its readiness state (ready.c) only: nothing else includes it. */
 #ifndef CORRAL_PROC_INT_H
 #define CORRAL_PROC_INT_H
 
@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "core/proc.h"
+#include "core/ready.h"
 #include "shared/fault.h"
 
 /* What proc keeps about a process besides its public face (proc.h): allocated in one block with
@@ -33,6 +34,9 @@ struct proc_int {
         bool held_back;                 /* an automatic start waits for proc_set_autorestart(true) */
         bool due;                       /* in the queue of automatic starts (below) */
         struct proc *due_next, *due_prev;
+        struct ready_state *ready;      /* ready.c's, NULL for a program without ready= */
+        const char *ready_how;          /* how it said it is ready, for the success line */
+        bool ready_timed_out;           /* killed for not being ready within ready_timeout */
 };
 
 struct proc_obj {

@@ -11,6 +11,7 @@
 
 #include "cfg/cfg.h"
 #include "core/proc.h"
+#include "core/ready.h"
 #include "core/sup.h"
 #include "shared/util.h"
 
@@ -99,8 +100,25 @@ procinfo_namespec(const struct proc *p)
         return xasprintf("%s:%s", g, p->cfg->name);
 }
 
+static char *describe(const struct proc *p, double now);
+
 char *
 procinfo_description(const struct proc *p, double now)
+{
+        char *d = describe(p, now);
+        const char *st = ready_status(p);
+
+        /* corral: the worker's own sd_notify STATUS= while it is up */
+        if (st && (p->state == PROC_STARTING || p->state == PROC_RUNNING || p->state == PROC_STOPPING)) {
+                char *both = *d ? xasprintf("%s; %s", d, st) : xstrdup(st);
+                free(d);
+                d = both;
+        }
+        return d;
+}
+
+static char *
+describe(const struct proc *p, double now)
 {
         switch (p->state) {
         case PROC_RUNNING: {

@@ -47,6 +47,7 @@ struct child_args {
         char *const *envp;
         pid_t parent;
         int fds[3];                     /* the child's stdin/stdout/stderr, as it finds them */
+        int ready_fd;                   /* ready_fd_at > 0: the notification fd, as it finds it */
         int keep;                       /* > 0: the fd table is shared, keep only fds below keep */
         volatile struct child_report rep;       /* stage -1: no failure (exec succeeded) */
 };
@@ -219,7 +220,7 @@ child_run(void *arg)
         const struct spawn_spec *spec = a->spec;
         const struct cfg_proc *cfg = spec->cfg;
         sigset_t none;
-        int tmp[3];
+        int tmp[3], rtmp = -1;
 
         /* First of all, before anything touches an fd: our own table. */
         if (a->keep > 0 && close_range((unsigned)a->keep, ~0U, CLOSE_RANGE_UNSHARE) < 0 &&
@@ -259,12 +260,20 @@ child_run(void *arg)
                 if (tmp[i] < 0)
                         child_fail(a, STAGE_FDS, errno);
         }
+        if (spec->ready_fd_at > 0 && (rtmp = fcntl(a->ready_fd, F_DUPFD_CLOEXEC, 3)) < 0)
+                child_fail(a, STAGE_FDS, errno);
         for (int i = 0; i < 3; i++)
                 if (dup2(tmp[i], i) < 0)
                         child_fail(a, STAGE_FDS, errno);
         /* Every other fd is O_CLOEXEC from birth; this is the cheap guard (errors ignored on old
          * kernels). The report pipe is CLOEXEC too, so it stays usable until exec. */
         (void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        /* the notification fd, last: dup2 leaves it without O_CLOEXEC (unless it is already there) */
+        if (rtmp >= 0) {
+                if (rtmp == spec->ready_fd_at ? fcntl(rtmp, F_SETFD, 0) < 0
+                                              : dup2(rtmp, spec->ready_fd_at) < 0)
+                        child_fail(a, STAGE_FDS, errno);
+        }
 
         if (cfg->umask >= 0)
                 umask((mode_t)cfg->umask);
@@ -361,10 +370,18 @@ spawn_process(const struct spawn_spec *spec, enum fault *ret_fault, char **ret_m
                 return 0;
         }
         envp = spawn_build_env(spec->base_env, cfg, spec->server_url);
+        if (spec->extra_env) {
+                size_t n = 0;
+                while (envp[n])
+                        n++;
+                size_t cap = n + 1;
+                env_put(&envp, &n, &cap, xstrdup(spec->extra_env));
+        }
         args.envp = envp;
         for (int i = 0; i < 3; i++)
                 args.fds[i] = spec->fds[i];
-        if (slots_init()) {
+        args.ready_fd = spec->ready_fd;
+        if (spec->ready_fd_at <= 0 && slots_init()) {
                 int i = 0;
                 while (i < 3 && dup3(spec->fds[i], R.slot[i], O_CLOEXEC) >= 0)
                         i++;

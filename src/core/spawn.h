@@ -20,7 +20,12 @@ struct spawn_spec {
         const struct cfg_proc *cfg;
         const char *server_url;         /* default SUPERVISOR_SERVER_URL (program serverurl wins); NULL: none */
         char *const *base_env;          /* NULL: environ */
-        int fds[3];                     /* the child's stdin/stdout/stderr (O_CLOEXEC ends from outlog) */
+        const char *extra_env;          /* "K=V" added last (NOTIFY_SOCKET); NULL: none */
+        int fds[3];
+        /* ready=fd:N (s6's notification-fd): the child gets ready_fd as its fd ready_fd_at (>= 3;
+         * 0: none). Such a spawn copies our fd table (no shared-table fast path): the fd must
+         * survive the child's first close_range. */
+        int ready_fd, ready_fd_at;                     /* the child's stdin/stdout/stderr (O_CLOEXEC ends from outlog) */
 };
 
 /* supervisord's pre-spawn check of the command (exists, not a directory, executable).

@@ -281,6 +281,45 @@ START_TEST(test_backoff_keys)
 }
 END_TEST
 
+START_TEST(test_ready_keys)
+{
+        struct cfg *cfg = load_ok(SD "[program:d]\ncommand=x\n"
+                                  "[program:n]\ncommand=x\nready = Notify \nready_timeout=2.5\n"
+                                  "ready_interval=0.25\nwatchdog_sec=3\n"
+                                  "[program:f]\ncommand=x\nready=fd:3\n"
+                                  "[program:t]\ncommand=x\nready=tcp:127.0.0.1:8080\n"
+                                  "[program:t6]\ncommand=x\nready=tcp:[::1]:9\n"
+                                  "[program:e]\ncommand=x\nready=exec: test -e /tmp/x \n"
+                                  "[program:h]\ncommand=x\nready=http://localhost:8000/health\n");
+        const struct cfg_proc *d = find_proc(cfg, "d", "d"), *n = find_proc(cfg, "n", "n");
+        const struct cfg_proc *f = find_proc(cfg, "f", "f"), *t = find_proc(cfg, "t", "t");
+        const struct cfg_proc *t6 = find_proc(cfg, "t6", "t6"), *e = find_proc(cfg, "e", "e");
+        const struct cfg_proc *h = find_proc(cfg, "h", "h");
+        ck_assert_int_eq(d->ready.kind, CFG_READY_STARTSECS);
+        ck_assert_ptr_null(d->ready.arg);
+        ck_assert_double_eq(d->ready.timeout, 60);
+        ck_assert_double_eq(d->ready.interval, 1);
+        ck_assert_double_eq(d->ready.watchdog, 0);
+        ck_assert_int_eq(n->ready.kind, CFG_READY_NOTIFY);
+        ck_assert_double_eq(n->ready.timeout, 2.5);
+        ck_assert_double_eq(n->ready.interval, 0.25);
+        ck_assert_double_eq(n->ready.watchdog, 3);
+        ck_assert_int_eq(f->ready.kind, CFG_READY_FD);
+        ck_assert_int_eq(f->ready.fd, 3);
+        ck_assert_int_eq(t->ready.kind, CFG_READY_TCP);
+        ck_assert_str_eq(t->ready.arg, "127.0.0.1");
+        ck_assert_int_eq(t->ready.port, 8080);
+        ck_assert_str_eq(t6->ready.arg, "::1");
+        ck_assert_int_eq(t6->ready.port, 9);
+        ck_assert_int_eq(e->ready.kind, CFG_READY_EXEC);
+        ck_assert_str_eq(e->ready.arg, "test -e /tmp/x");
+        ck_assert_int_eq(h->ready.kind, CFG_READY_HTTP);
+        ck_assert_str_eq(h->ready.arg, "http://localhost:8000/health");
+        ck_assert_int_eq(h->ready.port, 8000);
+        cfg_free(cfg);
+}
+END_TEST
+
 START_TEST(test_logfile_kinds)
 {
         struct cfg *cfg = load_ok(SD "[program:a]\ncommand=x\nstdout_logfile=OFF\nstderr_logfile=syslog\n"
@@ -578,6 +617,25 @@ static const struct bad_conf {
         { SD "[program:web]\ncommand=x\nbackoff_jitter=1.5\n", 4, "program:web", "backoff_jitter",
           "'1.5' is not a fraction from 0 to 1" },
         { SD "[program:web]\ncommand=x\nbackoff_reset=soon\n", 4, "program:web", "backoff_reset", "'soon'" },
+        /* readiness (issue 10): each bad value names its key */
+        { SD "[program:web]\ncommand=x\nready=soon\n", 4, "program:web", "ready",
+          "'soon' is not notify, fd:N, tcp:HOST:PORT, exec:COMMAND or http://HOST:PORT/PATH" },
+        { SD "[program:web]\ncommand=x\nready=fd:2\n", 4, "program:web", "ready",
+          "'fd:2' is not fd:N with N from 3 to 1023" },
+        { SD "[program:web]\ncommand=x\nready=tcp:host\n", 4, "program:web", "ready",
+          "'tcp:host' is not tcp:HOST:PORT" },
+        { SD "[program:web]\ncommand=x\nready=tcp:h:70000\n", 4, "program:web", "ready", "'tcp:h:70000'" },
+        { SD "[program:web]\ncommand=x\nready=tcp:db.example:5432\n", 4, "program:web", "ready",
+          "HOST must be a numeric address or localhost" },
+        { SD "[program:web]\ncommand=x\nready=exec:\n", 4, "program:web", "ready", "has no command" },
+        { SD "[program:web]\ncommand=x\nready=http://h/x\n", 4, "program:web", "ready",
+          "is not http://HOST:PORT/PATH" },
+        { SD "[program:web]\ncommand=x\nready=notify\nready_timeout=0\n", 5, "program:web",
+          "ready_timeout", "'0' is not a number of seconds above 0" },
+        { SD "[program:web]\ncommand=x\nready=notify\nready_interval=0.001\n", 5, "program:web",
+          "ready_interval", "'0.001' is not a number of seconds from 0.01" },
+        { SD "[program:web]\ncommand=x\nready=fd:3\nwatchdog_sec=5\n", 5, "program:web", "watchdog_sec",
+          "needs ready=notify" },
         { SD "[program:web]\ncommand=x\nstartretries=forever\n", 4, "program:web", "startretries",
           "'forever' is not an integer or infinite" },
 };
@@ -1093,6 +1151,7 @@ unit_suite(void)
         tcase_add_test(tc, test_defaults);
         tcase_add_test(tc, test_program_keys);
         tcase_add_test(tc, test_backoff_keys);
+        tcase_add_test(tc, test_ready_keys);
         tcase_add_test(tc, test_servers);
         tcase_add_test(tc, test_logfile_kinds);
         tcase_add_test(tc, test_supervisord_keys);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cfg/cfg.h"
+#include "core/notify.h"
 #include "core/proc.h"
 #include "core/procinfo.h"
 #include "core/spawn.h"
@@ -958,6 +959,57 @@ START_TEST(test_restart_delayed_after_short_run)
 }
 END_TEST
 
+static bool is_running(struct proc *p) { return p->state == PROC_RUNNING; }
+static bool is_backoff_r(struct proc *p) { return p->state == PROC_BACKOFF; }
+
+START_TEST(test_ready_notify_in_the_state_table)
+{
+        /* ready=notify: STARTING until READY=1 from the worker's pid (startsecs=0 does not apply);
+         * a datagram from a pid that is none of the worker's is ignored; STATUS shows in the
+         * description. Then a worker that never says it times out into BACKOFF with its reason. */
+        struct cfg_proc *c = mkcfg("n", "exec sleep 30");
+        c->startsecs = 0;
+        c->ready = (struct cfg_ready){ .kind = CFG_READY_NOTIFY, .timeout = 0.2, .interval = 1 };
+        struct proc *p = proc_new(c, NULL);
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        ck_assert_int_eq(p->state, PROC_STARTING);
+        track(p->pid);
+        for (int i = 0; i < 5; i++)
+                ev_run(loop, EVRUN_NOWAIT);
+        ck_assert_int_eq(p->state, PROC_STARTING);
+        notify_datagram(getpid(), "READY=1", 7);        /* us: not the worker, not its group */
+        ck_assert_int_eq(p->state, PROC_STARTING);
+        notify_datagram(p->pid, "STATUS=warming\n", 15);
+        char *d = procinfo_description(p, time_wall());
+        ck_assert_str_eq(d, "warming");
+        free(d);
+        notify_datagram(p->pid, "READY=1\nSTATUS=up", 17);
+        ck_assert_int_eq(p->state, PROC_RUNNING);
+        ck_assert_int_eq(p->backoff, 0);
+        d = procinfo_description(p, time_wall());
+        ck_assert_msg(strstr(d, "pid ") == d && strstr(d, "; up"), "%s", d);
+        free(d);
+        ck_assert(run_until(is_running, p, 1));
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        ck_assert(wait_state(p, PROC_STOPPED, 5));
+        d = procinfo_description(p, time_wall());
+        ck_assert_ptr_null(strchr(d, ';'));             /* STATUS went with the process */
+        free(d);
+        /* never ready: killed after ready_timeout, a failed start */
+        ck_assert_int_eq(proc_start(p), FAULT_OK);
+        track(p->pid);
+        double t0 = time_monotonic();
+        ck_assert(run_until(is_backoff_r, p, 5));
+        ck_assert_msg(time_monotonic() - t0 >= 0.19, "after %f s", time_monotonic() - t0);
+        ck_assert_int_eq(p->backoff, 1);
+        ck_assert_str_eq(p->spawnerr, "Not ready within 0.2 s (ready_timeout)");
+        ck_assert_int_eq(proc_stop(p), FAULT_OK);
+        proc_free(p);
+        ck_assert(run_until(no_children, NULL, 10));
+        freecfg(c);
+}
+END_TEST
+
 /* A watcher that frees the process from inside the callback. */
 static void
 free_on_change(struct proc_watch *w, struct proc *p, enum proc_state from, enum proc_state to)
@@ -1083,6 +1135,7 @@ unit_suite(void)
         tcase_add_test(tc, test_signal);
         tcase_add_test(tc, test_backoff_held_back);
         tcase_add_test(tc, test_restart_delayed_after_short_run);
+        tcase_add_test(tc, test_ready_notify_in_the_state_table);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("stop");
