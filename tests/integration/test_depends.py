@@ -233,3 +233,30 @@ def test_supervisorctl_start_stop_update(corral):
     db = d.spawned_pids("db")[-1]
     before_i = log.rfind("stopped: web")
     assert 0 < before_i < log.find(f"killing db (pid {db})"), log[-3000:]
+
+
+def test_a_dependent_waits_for_readiness_not_for_the_spawn(corral, tmp_path):
+    """depends_on and ready= together: db is spawned at once but ready (fd:3) only when the test
+    lets it; web must not be spawned before that, however long db stays STARTING."""
+    go = tmp_path / "go"
+    d = corral.start(f"""
+        [program:db]
+        command=/bin/sh -c 'while [ ! -e {go} ]; do sleep 0.05; done; echo >&3; exec 3>&-; exec sleep 1000'
+        ready=fd:3
+        ready_timeout=30
+
+        [program:web]
+        command=/bin/sleep 1000
+        depends_on=db
+        startsecs=0
+    """)
+    wait_until(lambda: d.spawned_pids("db"), what="db spawned")
+    # db runs but is not ready: web waits (bounded: longer than startsecs' default of 1 s, which
+    # would have made db RUNNING without ready=).
+    holds_for(lambda: d.state_of("db") == "STARTING" and not d.spawned_pids("web"), 1.5,
+              what="web waiting while db is not ready")
+    assert "waiting for db" in d.ctl("status", "web").stdout
+    go.touch()
+    d.wait_state("web", "RUNNING")
+    assert d.state_of("db") == "RUNNING"
+    before(d, "success: db entered RUNNING", "spawned: 'web'")
