@@ -6,6 +6,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -610,6 +611,20 @@ START_TEST(test_child_is_clean)
         ck_assert_int_eq(proc_start(p), FAULT_OK);
         track(p->pid);
         char path[64];
+        /* What the worker got is what it has after exec: until then /proc shows the spawning child
+         * (with the daemon's environment, and 0..2 once it has closed the rest), so wait for the
+         * exec first */
+        snprintf(path, sizeof path, "/proc/%d/exe", (int)p->pid);
+        char exe[PATH_MAX];
+        double exec_by = time_monotonic() + 3;
+        for (;;) {
+                ssize_t len = readlink(path, exe, sizeof exe - 1);
+                exe[len > 0 ? len : 0] = '\0';
+                if (len > 6 && strcmp(exe + len - 6, "/sleep") == 0)
+                        break;
+                ck_assert_msg(time_monotonic() < exec_by, "worker never exec'd sleep (exe %s)", exe);
+                usleep(2000);
+        }
         snprintf(path, sizeof path, "/proc/%d/status", (int)p->pid);
         char *st = slurp(path);
         ck_assert_msg(strstr(st, "SigBlk:\t0000000000000000"), "%s", st);
