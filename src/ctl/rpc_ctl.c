@@ -75,10 +75,14 @@ start_one(struct opset *o, struct proc *p, const char *spec, bool wait)
         }
         f = deps_start(p);              /* its dependencies first (README "Dependencies") */
         if (f != FAULT_OK) {
-                const char *extra = spec;
-                if ((f == FAULT_NO_FILE || f == FAULT_NOT_EXECUTABLE || f == FAULT_SPAWN_ERROR) && p->spawnerr)
+                /* supervisord names the process in SPAWN_ERROR; a start given up for a dependency
+                 * says which one instead */
+                char *note = f == FAULT_SPAWN_ERROR ? deps_note(p) : NULL;
+                const char *extra = note ? note : spec;
+                if ((f == FAULT_NO_FILE || f == FAULT_NOT_EXECUTABLE) && p->spawnerr)
                         extra = p->spawnerr;
                 rpc_opset_record(o, p, f, rpc_fault_text(f, extra));
+                free(note);
                 return;
         }
         if (deps_waiting(p)) {
