@@ -127,9 +127,9 @@ first_unready(const struct proc *p, struct proc **ret_q)
         return NULL;
 }
 
-/* Give up p's waiting start: the reason stays for status, and waiters (a startProcess) hear it. */
+/* Record that p's start is given up (takes why): the reason stays for status and spawnerr. */
 static void
-give_up(struct proc *p, char *why)
+note_given_up(struct proc *p, char *why)
 {
         struct deps_wait *w = wait_of(p);
         w->start = false;
@@ -139,6 +139,13 @@ give_up(struct proc *p, char *why)
         p->spawnerr = xstrdup(why);
         settle(p);
         log_info("not starting %s: %s", p->cfg->name, why);
+}
+
+/* Give up p's waiting start, and tell its waiters (a startProcess). */
+static void
+give_up(struct proc *p, char *why)
+{
+        note_given_up(p, why);
         proc_renotify(p);
 }
 
@@ -215,13 +222,7 @@ deps_start(struct proc *p)
                 settle(p);
                 f = proc_start(p);
         } else if (why) {
-                w->start = false;
-                free(w->failed);
-                w->failed = why;
-                free(p->spawnerr);
-                p->spawnerr = xstrdup(why);
-                settle(p);
-                log_info("not starting %s: %s", p->cfg->name, why);
+                note_given_up(p, why);  /* the caller answers with the fault: no renotify */
                 f = FAULT_SPAWN_ERROR;
         } else {
                 log_info("%s waits for %s", p->cfg->name, d->name);
