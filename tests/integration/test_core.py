@@ -193,9 +193,10 @@ def test_double_forking_worker_leaves_no_zombie_and_orphan_is_adopted(corral):
     assert proc_status(orphan)["PPid"] == str(d.pid)
     assert os.getsid(orphan) == orphan, "the orphan should have left the worker's session"
     # The short-lived orphan exits after 0.2 s and must be reaped, not left a zombie.
-    wait_until(lambda: not any(cmdline(c)[:2] == [b"/bin/sleep", b"0.2"] for c in children_of(d.pid)),
-               what="short orphan reaped")
-    assert zombies_of(d.pid) == []
+    # (An exited child has no cmdline until it is reaped, so "gone from the list" alone would pass
+    # on a zombie: wait for both.)
+    wait_until(lambda: not any(cmdline(c)[:2] == [b"/bin/sleep", b"0.2"] for c in children_of(d.pid))
+               and zombies_of(d.pid) == [], what="short orphan reaped, no zombie")
     assert alive(worker)
     # At shutdown, the adopted orphan does not outlive corrald either (fixture checks it).
 
